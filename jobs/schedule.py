@@ -1,0 +1,23 @@
+"""The one registry of periodic jobs. The scheduler reconciles Redis with it at every start."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from jobs.queues import DEFAULT_QUEUE
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    name: str
+    func: str  # dotted path of the job function, e.g. "jobs.sync.pull_ehr_changes"
+    every: timedelta
+    queue: str = DEFAULT_QUEUE
+    kwargs: dict[str, Any] = field(default_factory=dict)
+    timeout_seconds: int = 600
+
+
+# Later features append their sweeps here; nothing else schedules work.
+REGISTRY: tuple[PeriodicJob, ...] = ()

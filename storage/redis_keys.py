@@ -1,0 +1,25 @@
+"""Every Redis key the backend uses is built here, so names never drift between processes."""
+
+from __future__ import annotations
+
+PREFIX = "mi"
+
+
+def scheduler_lease() -> str:
+    return f"{PREFIX}:scheduler:lease"
+
+
+def scheduler_tick(job_name: str, slot: int) -> str:
+    return f"{PREFIX}:scheduler:tick:{job_name}:{slot}"
+
+
+def scheduler_last_run(job_name: str) -> str:
+    return f"{PREFIX}:scheduler:last-run:{job_name}"
+
+
+def listener_lease(app_key: str) -> str:
+    return f"{PREFIX}:listener:lease:{app_key}"
+
+
+def stream_message_seen(message_id: str) -> str:
+    return f"{PREFIX}:stream:seen:{message_id}"

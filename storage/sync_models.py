@@ -1,0 +1,128 @@
+"""Tables of the EHR sync: received events, dead letters, history, cursors and the outbox."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.base import Base, JSONType, utcnow
+
+# BIGINT on PostgreSQL, INTEGER on SQLite (where only INTEGER PRIMARY KEY autoincrements).
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+EVENT_SOURCES = ("push", "pull", "local")
+# applied: written to the cache; stale: version not newer; held: waiting for a parent entity.
+EVENT_STATES = ("applied", "stale", "held")
+
+
+class EhrEvent(Base):
+    """Every accepted EHR event, durable before the webhook answers; the dedupe key is `id`."""
+
+    __tablename__ = "ehr_event"
+    __table_args__ = (
+        Index("ix_ehr_event_state_received_at", "state", "received_at"),
+        Index("ix_ehr_event_waiting", "waiting_for_kind", "waiting_for_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    type: Mapped[str] = mapped_column(String(64))
+    entity_kind: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer)
+    occurred_at: Mapped[datetime]
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    source: Mapped[str] = mapped_column(String(8))
+    state: Mapped[str] = mapped_column(String(8))
+    waiting_for_kind: Mapped[str | None] = mapped_column(String(32))
+    waiting_for_id: Mapped[str | None] = mapped_column(String(64))
+    applied_at: Mapped[datetime | None]
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONType)
+
+
+class DeadLetter(Base):
+    """An event that failed validation, kept raw with the reason for inspection and replay."""
+
+    __tablename__ = "dead_letter"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    event_id: Mapped[str | None] = mapped_column(String(128), index=True)
+    source: Mapped[str] = mapped_column(String(8))
+    reason: Mapped[str] = mapped_column(Text)
+    raw: Mapped[Any] = mapped_column(JSONType)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+    replayed_at: Mapped[datetime | None]
+    replay_result: Mapped[str | None] = mapped_column(Text)
+
+
+class ChangeHistory(Base):
+    """One applied change: what changed, from which event, with before and after values."""
+
+    __tablename__ = "change_history"
+    __table_args__ = (Index("ix_change_history_entity", "entity_kind", "entity_id", "version"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    entity_kind: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[str] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer)
+    event_id: Mapped[str | None] = mapped_column(String(128), index=True)
+    source: Mapped[str] = mapped_column(String(8))
+    operation: Mapped[str] = mapped_column(String(16))  # created | updated | deleted
+    received_at: Mapped[datetime]
+    applied_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # {field: {"before": ..., "after": ...}} plus the whole `data` as the EHR sent it.
+    changes: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    data: Mapped[dict[str, Any]] = mapped_column(JSONType)
+
+
+class SyncCursor(Base):
+    """The change-feed cursor, stored only after the page it ends is durable."""
+
+    __tablename__ = "sync_cursor"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    cursor: Mapped[str | None] = mapped_column(String(256))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    last_run_status: Mapped[str | None] = mapped_column(Text)
+
+
+OUTBOX_KINDS = (
+    "score.published",
+    "score.revised",
+    "interview.invited",
+    "interview.opened",
+    "interview.attended",
+    "interview.no_show",
+    "interview.rescheduled",
+    "interview.cancelled",
+    "application.stage_changed",
+    "requirement.status_changed",
+    "decision.recorded",
+    "reminder.due",
+    "alert.no_show_rate",
+)
+
+
+class OutboxEvent(Base):
+    """A domain event written in the transaction that caused it; delivered by jobs after commit."""
+
+    __tablename__ = "outbox_event"
+    __table_args__ = (Index("ix_outbox_event_state_created_at", "state", "created_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(48))
+    entity_kind: Mapped[str] = mapped_column(String(32))
+    entity_id: Mapped[str] = mapped_column(String(64))
+    entity_version: Mapped[int | None] = mapped_column(Integer)
+    # Unique so a replayed cause can never write a second row.
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # pending -> dispatched (job enqueued) -> done | failed
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+    dispatched_at: Mapped[datetime | None]
+    job_id: Mapped[str | None] = mapped_column(String(64))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)

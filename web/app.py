@@ -1,0 +1,57 @@
+"""Flask app factory: builds Settings once, connects, registers blueprints and error handlers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, g
+from sqlalchemy.orm import Session
+
+from config import Settings, load_settings
+from config.logging import configure_logging
+from storage.runtime import Runtime, build_runtime
+from web import errors, health
+
+RUNTIME_KEY = "myinterviews.runtime"
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    runtime: Runtime | None = None,
+    test_config: dict[str, Any] | None = None,
+) -> Flask:
+    """Create the web app; tests pass their own Settings (and may share a Runtime)."""
+    settings = settings or (runtime.settings if runtime else load_settings())
+    configure_logging(settings.LOG_LEVEL)
+    app = Flask(__name__, static_folder=None)
+    app.config.update(SECRET_KEY=settings.SECRET_KEY, MAX_CONTENT_LENGTH=1024 * 1024)
+    if test_config:
+        app.config.update(test_config)
+    app.extensions[RUNTIME_KEY] = runtime or build_runtime(settings)
+
+    errors.init_app(app)
+    app.register_blueprint(health.bp)
+
+    @app.teardown_appcontext
+    def _close_session(_exc: BaseException | None) -> None:
+        session = g.pop("db_session", None)
+        if session is not None:
+            session.close()
+
+    return app
+
+
+def get_runtime(app: Flask) -> Runtime:
+    runtime: Runtime = app.extensions[RUNTIME_KEY]
+    return runtime
+
+
+def db_session() -> Session:
+    """The request's session, closed at teardown; services commit through unit_of_work."""
+    from flask import current_app
+
+    if "db_session" not in g:
+        g.db_session = get_runtime(current_app).session_factory()
+    session: Session = g.db_session
+    return session
