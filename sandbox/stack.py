@@ -67,8 +67,21 @@ def _wait_http(url: str, timeout: float = 30.0) -> bool:
 def _children(web_port: int) -> list[Child]:
     py = sys.executable
     return [
-        Child("web", [py, "-m", "gunicorn", "wsgi:app", "--bind", f"127.0.0.1:{web_port}",
-                      "--workers", "2", "--access-logfile", "-"]),
+        Child(
+            "web",
+            [
+                py,
+                "-m",
+                "gunicorn",
+                "wsgi:app",
+                "--bind",
+                f"127.0.0.1:{web_port}",
+                "--workers",
+                "2",
+                "--access-logfile",
+                "-",
+            ],
+        ),
         Child("worker", [py, "-m", "jobs.worker"]),
         Child("scheduler", [py, "-m", "jobs.scheduler"]),
     ]
