@@ -8,6 +8,11 @@ from typing import Any
 from pydantic import Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from config.settings_clock import ClockSettings
+from config.settings_ehr import EhrSyncSettings
+from config.settings_miniapp import MiniAppSettings
+from config.settings_notify import NotifySettings
+
 
 class AppEnv(StrEnum):
     DEVELOPMENT = "development"
@@ -58,8 +63,11 @@ DEV_DEFAULTS: dict[str, Any] = {
 }
 
 
-class Settings(BaseSettings):
-    """Every setting of every process. Tests build `Settings(...)` directly."""
+class Settings(EhrSyncSettings, MiniAppSettings, NotifySettings, ClockSettings, BaseSettings):
+    """Every setting of every process. Tests build `Settings(...)` directly.
+
+    Feature settings live in the mixins (config/settings_*.py) so each feature owns its fields.
+    """
 
     model_config = SettingsConfigDict(
         env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=True
