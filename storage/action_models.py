@@ -44,9 +44,13 @@ class Decision(Base):
     """An HR (or policy) decision on an application and its write-back to the EHR."""
 
     __tablename__ = "decision"
+    # Two HR deciding at once: both compute the same next sequence, the unique constraint lets
+    # exactly one insert win, and the loser is told who decided.
+    __table_args__ = (UniqueConstraint("application_id", "sequence"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     application_id: Mapped[str] = mapped_column(String(64), index=True)
+    sequence: Mapped[int] = mapped_column(Integer)
     decision: Mapped[str] = mapped_column(String(16))  # advance | reject | hold | withdraw
     actor_staff_id: Mapped[str | None] = mapped_column(String(64))
     source: Mapped[str] = mapped_column(String(16))  # card | api | policy
