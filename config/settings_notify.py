@@ -4,8 +4,39 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+# Template ids as created in DingTalk's card builder from cards/templates/*.json; the sandbox
+# knows the same ids. Override per tenant with a JSON object in DINGTALK_CARD_TEMPLATES.
+DEFAULT_CARD_TEMPLATES: dict[str, str] = {
+    "score_candidate": "mi-score-candidate-v1.schema",
+    "score_hr": "mi-score-hr-v1.schema",
+    "invite_reminder": "mi-invite-reminder-v1.schema",
+    "not_attended_hr": "mi-not-attended-hr-v1.schema",
+    "no_show_alert": "mi-no-show-alert-v1.schema",
+    "next_round": "mi-next-round-v1.schema",
+    "requirement_todo": "mi-requirement-todo-v1.schema",
+    "requirement_review_hr": "mi-requirement-review-hr-v1.schema",
+}
 
 
 class NotifySettings(BaseModel):
     """Fields are environment variables of the same name; every one is in the README table."""
+
+    # DingTalk allows 20 calls/s per app per API on standard orgs; stay a little under it.
+    DINGTALK_RATE_PER_SECOND: float = Field(default=18.0, gt=0, le=1000)
+    DINGTALK_CARD_TEMPLATES: dict[str, str] = Field(
+        default_factory=lambda: dict(DEFAULT_CARD_TEMPLATES)
+    )
+    # "card": interactive cards in the robot chat, work notification only as fallback;
+    # "work_notice": always work notifications (action cards linking to the mini-app).
+    NOTIFY_CHANNEL: Literal["card", "work_notice"] = "card"
+    NOTIFY_LANGUAGE: Literal["zh", "en"] = "zh"
+    # Where links in cards point: the H5 "My Interviews" page.
+    MINIAPP_URL: str = "http://127.0.0.1:8000/app/"
+    # A rejection message to the candidate is sent only if the company enables it.
+    NOTIFY_CANDIDATE_ON_REJECT: bool = False
+    # Suggest advancing when the overall score reaches this (the global score policy default).
+    SCORE_ADVANCE_THRESHOLD: float = Field(default=80.0, ge=0, le=100)

@@ -1,19 +1,31 @@
-"""The worker's runtime, installed once by its composition root; jobs read it, never build it."""
+"""The worker's runtime and edge clients, installed once by its composition root."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from clients.dingtalk import DingTalkClient
+from services.notify_policy import NotifyPolicy
 from storage.runtime import Runtime
 
-_runtime: Runtime | None = None
+
+@dataclass
+class WorkerContext:
+    runtime: Runtime
+    dingtalk: DingTalkClient
+    notify_policy: NotifyPolicy
 
 
-def install(runtime: Runtime) -> None:
-    global _runtime  # noqa: PLW0603  (one process-wide runtime, set once by the root)
-    _runtime = runtime
+_context: WorkerContext | None = None
 
 
-def current() -> Runtime:
-    """The installed runtime; a job run outside a worker process is a programming error."""
-    if _runtime is None:
-        raise RuntimeError("no runtime installed: jobs run inside `python -m jobs.worker`")
-    return _runtime
+def install(context: WorkerContext) -> None:
+    global _context  # noqa: PLW0603  (one process-wide context, set once by the root)
+    _context = context
+
+
+def current() -> WorkerContext:
+    """The installed context; a job run outside a worker process is a programming error."""
+    if _context is None:
+        raise RuntimeError("no worker context installed: jobs run inside `python -m jobs.worker`")
+    return _context

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sys
 
 from rq import Worker
 
+from clients.dingtalk import make_dingtalk_client
+from config import SettingsError
 from jobs import context
+from jobs.dispatch import make_dispatcher
 from jobs.process import start_process
 from jobs.queues import ALL_QUEUES, queue
+from services.notify_policy import policy_from_settings
+from storage.outbox_dispatch import install_outbox_dispatch
 from storage.runtime import make_redis
 
 log = logging.getLogger(__name__)
@@ -21,7 +27,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--burst", action="store_true", help="stop when the queues are empty")
     args = parser.parse_args(argv)
     runtime = start_process("worker")
-    context.install(runtime)
+    install_outbox_dispatch(runtime.session_factory, make_dispatcher(runtime.redis))
+    try:
+        dingtalk = make_dingtalk_client(runtime.settings, runtime.redis)
+    except SettingsError as exc:
+        sys.stderr.write(f"worker: cannot start: {exc}\n")
+        return 2
+    context.install(
+        context.WorkerContext(
+            runtime=runtime,
+            dingtalk=dingtalk,
+            notify_policy=policy_from_settings(runtime.settings),
+        )
+    )
     connection = make_redis(runtime.settings.require("REDIS_URL"), timeout=None)
     runtime.closers.append(connection.close)
     worker = Worker([queue(name, connection) for name in args.queues], connection=connection)

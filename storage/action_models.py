@@ -31,7 +31,12 @@ class Delivery(Base):
     recipient_id: Mapped[str] = mapped_column(String(64))
     dingtalk_user_id: Mapped[str | None] = mapped_column(String(64))
     channel: Mapped[str] = mapped_column(String(16))
-    out_track_id: Mapped[str] = mapped_column(String(128), unique=True)
+    # One card per (cause, recipient): a revision is a second push (operation "update") to the
+    # same outTrackId, so the card key repeats while each push's dedupe key is unique.
+    out_track_id: Mapped[str] = mapped_column(String(128), index=True)
+    operation: Mapped[str] = mapped_column(String(16), default="create")  # create | update
+    dedupe_key: Mapped[str] = mapped_column(String(200), unique=True)
+    external_id: Mapped[str | None] = mapped_column(String(128))  # work-notice task id
     template: Mapped[str | None] = mapped_column(String(64))
     state: Mapped[str] = mapped_column(String(16), default="queued")
     attempts: Mapped[int] = mapped_column(Integer, default=0)

@@ -23,3 +23,19 @@ def listener_lease(app_key: str) -> str:
 
 def stream_message_seen(message_id: str) -> str:
     return f"{PREFIX}:stream:seen:{message_id}"
+
+
+def dingtalk_token(app_key: str) -> str:
+    return f"{PREFIX}:dingtalk:token:{app_key}"
+
+
+def dingtalk_token_lock(app_key: str) -> str:
+    return f"{PREFIX}:dingtalk:token-lock:{app_key}"
+
+
+def dingtalk_rate_window(app_key: str, api: str) -> str:
+    return f"{PREFIX}:dingtalk:rate:{app_key}:{api}"
+
+
+def dingtalk_rate_cooldown(app_key: str, api: str) -> str:
+    return f"{PREFIX}:dingtalk:cooldown:{app_key}:{api}"

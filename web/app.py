@@ -9,6 +9,8 @@ from sqlalchemy.orm import Session
 
 from config import Settings, load_settings
 from config.logging import configure_logging
+from jobs.dispatch import make_dispatcher
+from storage.outbox_dispatch import install_outbox_dispatch
 from storage.runtime import Runtime, build_runtime
 from web import errors, health
 
@@ -28,7 +30,10 @@ def create_app(
     app.config.update(SECRET_KEY=settings.SECRET_KEY, MAX_CONTENT_LENGTH=1024 * 1024)
     if test_config:
         app.config.update(test_config)
-    app.extensions[RUNTIME_KEY] = runtime or build_runtime(settings)
+    runtime = runtime or build_runtime(settings)
+    app.extensions[RUNTIME_KEY] = runtime
+    # Outbox rows committed by a request become delivery jobs right after the commit.
+    install_outbox_dispatch(runtime.session_factory, make_dispatcher(runtime.redis))
 
     errors.init_app(app)
     app.register_blueprint(health.bp)

@@ -12,22 +12,20 @@ from pathlib import Path
 import pytest
 from rq import Queue, Worker
 
+from config.settings import PRODUCTION_SECRETS
 from jobs.schedule import PeriodicJob
 from jobs.scheduler import REGISTRY_KEY, reconcile, run_due
 from storage.runtime import Runtime
+from tests.conftest import make_test_settings
 from tests.support.servers import wait_until
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 def _env(database_url: str, redis_url: str) -> dict[str, str]:
-    return {
-        **os.environ,
-        "APP_ENV": "test",
-        "DATABASE_URL": database_url,
-        "REDIS_URL": redis_url,
-        "PYTHONUNBUFFERED": "1",
-    }
+    settings = make_test_settings(database_url, redis_url)
+    values = {name: str(getattr(settings, name)) for name in PRODUCTION_SECRETS}
+    return {**os.environ, **values, "APP_ENV": "test", "PYTHONUNBUFFERED": "1"}
 
 
 @pytest.mark.parametrize("module", ["jobs.worker", "jobs.scheduler", "bot.listener"])
@@ -107,3 +105,19 @@ def test_worker_stops_cleanly_on_sigterm(
     _, err = proc.communicate(timeout=30)
     assert proc.returncode == 0, err
     assert "worker stopped" in err
+
+
+def test_worker_without_dingtalk_settings_says_which(
+    runtime: Runtime, database_url: str, redis_url: str
+) -> None:
+    env = {**_env(database_url, redis_url), "DINGTALK_APP_KEY": ""}
+    done = subprocess.run(
+        [sys.executable, "-m", "jobs.worker"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 2
+    assert "DINGTALK_APP_KEY" in done.stderr

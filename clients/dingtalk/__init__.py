@@ -1,0 +1,39 @@
+"""The DingTalk client: tokens, cards, robot messages, work notifications, user lookup.
+
+`openapi.py` is the only importer of `alibabacloud_dingtalk`; `oapi.py` speaks the old API.
+"""
+
+from clients.dingtalk.client import DingTalkClient, make_dingtalk_client
+from clients.dingtalk.errors import (
+    DingTalkAuthCodeInvalid,
+    DingTalkAuthError,
+    DingTalkBadRequest,
+    DingTalkError,
+    DingTalkPermissionDenied,
+    DingTalkQuotaExceeded,
+    DingTalkRateLimited,
+    DingTalkTokenInvalid,
+    DingTalkTransient,
+    DingTalkUserNotFound,
+)
+from clients.dingtalk.oapi import DingTalkUser, SendResult
+from clients.dingtalk.openapi import CardDelivery, RobotSendResult
+
+__all__ = [
+    "CardDelivery",
+    "DingTalkAuthCodeInvalid",
+    "DingTalkAuthError",
+    "DingTalkBadRequest",
+    "DingTalkClient",
+    "DingTalkError",
+    "DingTalkPermissionDenied",
+    "DingTalkQuotaExceeded",
+    "DingTalkRateLimited",
+    "DingTalkTokenInvalid",
+    "DingTalkTransient",
+    "DingTalkUser",
+    "DingTalkUserNotFound",
+    "RobotSendResult",
+    "SendResult",
+    "make_dingtalk_client",
+]

@@ -1,0 +1,136 @@
+"""The DingTalk client the app uses: token sharing, rate limiting, one refresh, typed errors."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from redis import Redis
+
+from clients.dingtalk.errors import DingTalkAuthError, DingTalkRateLimited, DingTalkTokenInvalid
+from clients.dingtalk.oapi import DingTalkUser, Oapi, SendResult
+from clients.dingtalk.openapi import CardDelivery, OpenApi, RobotSendResult
+from clients.dingtalk.ratelimit import RateLimiter
+from clients.dingtalk.tokens import TokenCache
+from config import Settings
+
+T = TypeVar("T")
+
+
+class DingTalkClient:
+    """Every call: wait for a rate slot, use the shared token, refresh it once if rejected."""
+
+    def __init__(
+        self,
+        *,
+        openapi: OpenApi,
+        oapi: Oapi,
+        tokens: TokenCache,
+        limiter: RateLimiter,
+        agent_id: str,
+        throttle_retries: int = 2,
+    ) -> None:
+        self._openapi = openapi
+        self._oapi = oapi
+        self._tokens = tokens
+        self._limiter = limiter
+        self._agent_id = agent_id
+        self._throttle_retries = throttle_retries
+
+    def _call(self, api: str, fn: Callable[[str], T]) -> T:
+        refreshed = False
+        throttled = 0
+        while True:
+            self._limiter.acquire(api)
+            token = self._tokens.get()
+            try:
+                return fn(token)
+            except DingTalkTokenInvalid as exc:
+                if refreshed:
+                    raise DingTalkAuthError(
+                        "token rejected after a refresh", api=api, code=exc.code, status=exc.status
+                    ) from exc
+                refreshed = True
+                self._tokens.invalidate(token)
+            except DingTalkRateLimited:
+                # Every process pauses this API for a second: DingTalk's window is one second.
+                self._limiter.cool_down(api)
+                throttled += 1
+                if throttled > self._throttle_retries:
+                    raise
+
+    def access_token(self) -> str:
+        return self._tokens.get()
+
+    def user_id_from_auth_code(self, code: str) -> str:
+        """Exchange a free-login auth code (dd.getAuthCode) for the user's id."""
+        return self._call("user/getuserinfo", lambda t: self._oapi.user_id_from_auth_code(t, code))
+
+    def get_user(self, user_id: str) -> DingTalkUser:
+        return self._call("user/get", lambda t: self._oapi.get_user(t, user_id))
+
+    def user_id_by_mobile(self, mobile: str) -> str:
+        return self._call("user/getbymobile", lambda t: self._oapi.user_id_by_mobile(t, mobile))
+
+    def create_and_deliver_card(self, card: CardDelivery) -> dict[str, Any]:
+        return self._call(
+            "card/createAndDeliver", lambda t: self._openapi.create_and_deliver(t, card)
+        )
+
+    def update_card(
+        self,
+        out_track_id: str,
+        card_data: dict[str, str],
+        *,
+        private_data: dict[str, dict[str, str]] | None = None,
+        by_key: bool = True,
+    ) -> None:
+        self._call(
+            "card/update",
+            lambda t: self._openapi.update_card(
+                t, out_track_id, card_data, private_data=private_data, by_key=by_key
+            ),
+        )
+
+    def register_card_callback(self, route_key: str, url: str, api_secret: str) -> None:
+        self._call(
+            "card/callbacks/register",
+            lambda t: self._openapi.register_card_callback(t, route_key, url, api_secret),
+        )
+
+    def send_robot_message(
+        self, user_ids: list[str], msg_key: str, msg_param: dict[str, Any]
+    ) -> RobotSendResult:
+        return self._call(
+            "robot/batchSend", lambda t: self._openapi.robot_send(t, user_ids, msg_key, msg_param)
+        )
+
+    def send_work_notice(self, user_ids: list[str], msg: dict[str, Any]) -> int:
+        return self._call(
+            "message/asyncsend_v2",
+            lambda t: self._oapi.send_work_notice(t, self._agent_id, user_ids, msg),
+        )
+
+    def work_notice_result(self, task_id: int) -> SendResult:
+        return self._call(
+            "message/getsendresult",
+            lambda t: self._oapi.work_notice_result(t, self._agent_id, task_id),
+        )
+
+
+def make_dingtalk_client(settings: Settings, redis: Redis) -> DingTalkClient:
+    """Build the client from settings; `redis` holds the shared token and rate windows."""
+    app_key = settings.require("DINGTALK_APP_KEY")
+    app_secret = settings.require("DINGTALK_APP_SECRET")
+    openapi = OpenApi(
+        settings.DINGTALK_API_BASE,
+        robot_code=settings.require("DINGTALK_ROBOT_CODE"),
+        timeout_seconds=settings.DINGTALK_TIMEOUT_SECONDS,
+    )
+    return DingTalkClient(
+        openapi=openapi,
+        oapi=Oapi(settings.DINGTALK_OAPI_BASE, timeout_seconds=settings.DINGTALK_TIMEOUT_SECONDS),
+        tokens=TokenCache(redis, app_key, lambda: openapi.fetch_token(app_key, app_secret)),
+        limiter=RateLimiter(redis, app_key, rate=settings.DINGTALK_RATE_PER_SECOND),
+        agent_id=settings.require("DINGTALK_AGENT_ID"),
+    )

@@ -1,0 +1,39 @@
+"""The company's notification policy, as plain values handed to the notification services."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from config import Settings
+
+SCORE_PARTS = ("overall", "dimensions", "comments")
+
+
+@dataclass(frozen=True)
+class NotifyPolicy:
+    channel: str  # card | work_notice
+    language: str  # zh | en
+    miniapp_url: str
+    candidate_score_parts: frozenset[str]
+    advance_threshold: float
+    notify_candidate_on_reject: bool
+
+    def report_url(self, interview_id: str) -> str:
+        return f"{self.miniapp_url.rstrip('/')}/#/interviews/{interview_id}"
+
+    def hr_report_url(self, application_id: str) -> str:
+        return f"{self.miniapp_url.rstrip('/')}/#/hr/applications/{application_id}"
+
+
+def policy_from_settings(settings: Settings) -> NotifyPolicy:
+    """Read the policy once per process from settings."""
+    raw = str(getattr(settings, "CANDIDATE_SCORE_VISIBILITY", "overall,dimensions"))
+    parts = frozenset(p.strip() for p in raw.split(",") if p.strip() in SCORE_PARTS)
+    return NotifyPolicy(
+        channel=settings.NOTIFY_CHANNEL,
+        language=settings.NOTIFY_LANGUAGE,
+        miniapp_url=settings.MINIAPP_URL,
+        candidate_score_parts=parts,
+        advance_threshold=settings.SCORE_ADVANCE_THRESHOLD,
+        notify_candidate_on_reject=settings.NOTIFY_CANDIDATE_ON_REJECT,
+    )
