@@ -38,8 +38,11 @@ def install_outbox_dispatch(factory: sessionmaker[Session] | Any, dispatch: Disp
         try:
             dispatch(ids)
         except Exception:  # a boundary: the sweep re-dispatches whatever stayed pending
-            log.warning("outbox dispatch failed; the sweep will retry",
-                        extra={"ctx": {"outbox_ids": ids[:20]}}, exc_info=True)
+            log.warning(
+                "outbox dispatch failed; the sweep will retry",
+                extra={"ctx": {"outbox_ids": ids[:20]}},
+                exc_info=True,
+            )
 
     @event.listens_for(factory, "after_rollback")
     def _forget(session: Session) -> None:
