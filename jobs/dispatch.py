@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from redis import Redis
 from rq import Retry
@@ -18,18 +18,24 @@ from storage.sync_models import OutboxEvent
 
 log = logging.getLogger(__name__)
 LIVE_STATES = {"queued", "started", "deferred", "scheduled"}
+STALE_HEARTBEAT = timedelta(minutes=3)  # several of RQ's 30 s job-monitoring intervals
 # Transient DingTalk failures: retry with growing pauses, then leave it to the sweep.
 RETRY = Retry(max=5, interval=[5, 15, 60, 180, 600])
+
+# Most outbox kinds only need cards; a decision is first written back to the EHR, and that job
+# then delivers the cards (so the cards can say whether the EHR accepted it).
+DEFAULT_JOB = "jobs.notify.deliver_outbox_event"
+JOB_FOR_KIND: dict[str, str] = {"decision.recorded": "jobs.writeback.process_decision_event"}
 
 
 def job_id(outbox_id: int) -> str:
     return f"outbox-{outbox_id}"
 
 
-def enqueue_outbox(redis: Redis, outbox_id: int) -> None:
-    """Enqueue the delivery job for one outbox row under its deterministic job id."""
+def enqueue_outbox(redis: Redis, outbox_id: int, kind: str | None = None) -> None:
+    """Enqueue the job for one outbox row under its deterministic job id."""
     queue(NOTIFY_QUEUE, redis).enqueue(
-        "jobs.notify.deliver_outbox_event",
+        JOB_FOR_KIND.get(kind or "", DEFAULT_JOB),
         outbox_id,
         job_id=job_id(outbox_id),
         retry=RETRY,
@@ -42,19 +48,26 @@ def enqueue_outbox(redis: Redis, outbox_id: int) -> None:
 def make_dispatcher(redis: Redis) -> Dispatcher:
     """The after-commit hook's target: enqueue each committed outbox row."""
 
-    def dispatch(outbox_ids: list[int]) -> None:
-        for outbox_id in outbox_ids:
-            enqueue_outbox(redis, outbox_id)
+    def dispatch(outbox: list[tuple[int, str]]) -> None:
+        for outbox_id, kind in outbox:
+            enqueue_outbox(redis, outbox_id, kind)
 
     return dispatch
 
 
-def _job_alive(redis: Redis, outbox_id: int) -> bool:
+def _job_alive(redis: Redis, outbox_id: int, now: datetime) -> bool:
     try:
-        status = Job.fetch(job_id(outbox_id), connection=redis).get_status(refresh=False)
+        job = Job.fetch(job_id(outbox_id), connection=redis)
     except NoSuchJobError:
         return False
-    return str(getattr(status, "value", status)) in LIVE_STATES
+    status = str(getattr(job.get_status(refresh=False), "value", job.get_status(refresh=False)))
+    if status == "started":
+        # A killed worker leaves its job "started" for good; the work horse beats every
+        # RQ job-monitoring interval, so a stale heartbeat means nobody is running it.
+        beat = job.last_heartbeat or job.started_at
+        if beat is not None and now - beat.replace(tzinfo=beat.tzinfo or UTC) > STALE_HEARTBEAT:
+            return False
+    return status in LIVE_STATES
 
 
 def sweep_outbox(
@@ -66,8 +79,8 @@ def sweep_outbox(
     limit: int = 500,
 ) -> list[int]:
     """Re-dispatch open outbox rows whose job vanished (Redis down at commit, worker killed)."""
-    rows = session.scalars(
-        select(OutboxEvent.id)
+    rows = session.execute(
+        select(OutboxEvent.id, OutboxEvent.kind)
         .where(
             OutboxEvent.state.in_(("pending", "dispatched")),
             OutboxEvent.created_at < now - older_than,
@@ -76,9 +89,9 @@ def sweep_outbox(
         .limit(limit)
     ).all()
     redispatched = []
-    for outbox_id in rows:
-        if not _job_alive(redis, outbox_id):
-            enqueue_outbox(redis, outbox_id)
+    for outbox_id, kind in rows:
+        if not _job_alive(redis, outbox_id, now):
+            enqueue_outbox(redis, outbox_id, kind)
             redispatched.append(outbox_id)
     if redispatched:
         log.info("outbox sweep re-dispatched", extra={"ctx": {"count": len(redispatched)}})

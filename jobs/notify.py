@@ -16,7 +16,11 @@ from clients.dingtalk import (
 )
 from jobs import context
 from jobs.dispatch import sweep_outbox
-from services import deliveries, notifications
+from services import (
+    deliveries,
+    notifications,
+    notify_catalog,  # noqa: F401  (registers every card kind)
+)
 from services.deliveries import DeliveryWork
 from services.notify_policy import NotifyPolicy
 from storage.runtime import Runtime

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from jobs.queues import DEFAULT_QUEUE
+from jobs.queues import DEFAULT_QUEUE, NOTIFY_QUEUE, SYNC_QUEUE
 
 
 @dataclass(frozen=True)
@@ -20,4 +20,20 @@ class PeriodicJob:
 
 
 # Later features append their sweeps here; nothing else schedules work.
-REGISTRY: tuple[PeriodicJob, ...] = ()
+REGISTRY: tuple[PeriodicJob, ...] = (
+    # Re-dispatches outbox rows whose job was lost (Redis down at commit, a killed worker).
+    PeriodicJob(
+        name="outbox-sweep",
+        func="jobs.notify.sweep_outbox_job",
+        every=timedelta(seconds=30),
+        queue=NOTIFY_QUEUE,
+    ),
+    # Ticks every minute; the job itself waits EHR_PULL_INTERVAL_SECONDS between real pulls.
+    PeriodicJob(
+        name="ehr-pull",
+        func="jobs.sync.pull_ehr_changes",
+        every=timedelta(seconds=60),
+        queue=SYNC_QUEUE,
+        timeout_seconds=3600,
+    ),
+)

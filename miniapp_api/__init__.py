@@ -1,1 +1,56 @@
-"""The "My Interviews" mini-app HTTP API (Flask blueprints): parse, authorize, call one service."""
+"""The "My Interviews" mini-app API under /api/v1: login, candidate and HR views, OpenAPI."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, Response, jsonify, request
+
+from miniapp_api import context
+from miniapp_api.ratelimit import LoginRateLimited
+from miniapp_api.spec import API_PREFIX, openapi_document
+from storage.runtime import Runtime
+
+CORS_HEADERS = "Authorization, Content-Type, Accept-Language"
+CORS_METHODS = "GET, POST, OPTIONS"
+
+
+def _blueprint() -> Blueprint:
+    from miniapp_api import routes_auth, routes_candidate, routes_hr
+
+    api = Blueprint("miniapp_api", __name__, url_prefix=API_PREFIX)
+    for child in (routes_auth.bp, routes_candidate.bp, routes_hr.bp):
+        api.register_blueprint(child)
+
+    @api.get("/openapi.json")
+    def openapi() -> Response:
+        return jsonify(openapi_document())
+
+    return api
+
+
+def _cors(response: Response) -> Response:
+    origin = request.headers.get("Origin")
+    allowed = context.ctx().runtime.settings.MINIAPP_ORIGIN
+    if request.path.startswith(API_PREFIX) and origin and allowed and origin == allowed:
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Access-Control-Allow-Headers"] = CORS_HEADERS
+        response.headers["Access-Control-Allow-Methods"] = CORS_METHODS
+        response.headers["Access-Control-Max-Age"] = "600"
+        response.headers["Access-Control-Expose-Headers"] = "Retry-After"
+    if request.path.startswith(API_PREFIX):
+        response.vary.add("Origin")
+    return response
+
+
+def init_app(app: Flask, runtime: Runtime) -> None:
+    """Register the mini-app API, its CORS handling and its per-request session cleanup."""
+    app.extensions[context.EXTENSION_KEY] = context.make_context(runtime)
+    app.register_blueprint(_blueprint())
+    app.after_request(_cors)
+    app.teardown_appcontext(context.close_session)
+
+    @app.errorhandler(LoginRateLimited)
+    def _rate_limited(exc: LoginRateLimited) -> Response:
+        response = jsonify({"error": {"code": exc.code, "message": exc.message}})
+        response.status_code = exc.http_status
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response

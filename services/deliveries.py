@@ -13,6 +13,7 @@ from cards import builders
 from cards.builders import Card, Dimension, ScoreView
 from services.notifications import load_score_chain
 from services.notify_policy import NotifyPolicy
+from services.notify_registry import CONTENT, TITLES, content
 from storage.action_models import Delivery
 from storage.db import unit_of_work
 from storage.models import VISIBLE_SCORE_STATUSES, Candidate, Score
@@ -57,6 +58,7 @@ def _suggestion(score: Score, policy: NotifyPolicy) -> tuple[str, str]:
     return "review", f"overall {score.overall:g} < {policy.advance_threshold:g}"
 
 
+@content("score_candidate", "score_hr", title="AI 面试得分")
 def _score_card(session: Session, delivery: Delivery, policy: NotifyPolicy) -> Card | None:
     event = session.get(OutboxEvent, delivery.outbox_id) if delivery.outbox_id else None
     chain = load_score_chain(session, event.entity_id) if event else None
@@ -71,10 +73,6 @@ def _score_card(session: Session, delivery: Delivery, policy: NotifyPolicy) -> C
     view = ScoreView(**{**view.__dict__, "report_url": policy.hr_report_url(chain.application.id)})
     suggestion, reason = _suggestion(chain.score, policy)
     return builders.score_hr(view, suggestion=suggestion, reason=reason, lang=lang)
-
-
-CONTENT = {"score_candidate": _score_card, "score_hr": _score_card}
-TITLES = {"score_candidate": "你的 AI 面试结果已出", "score_hr": "候选人面试得分已出"}
 
 
 def build_delivery(

@@ -7,13 +7,13 @@ outbox event and the recipient, so planning twice (a retried or duplicated job) 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.notify_policy import NotifyPolicy
+from services.notify_registry import PLANNERS, PlannedCard, planner
 from services.recipients import Recipient, candidate_recipient, hr_owner_recipients
 from storage.action_models import Delivery
 from storage.db import unit_of_work
@@ -26,13 +26,6 @@ from storage.models import (
     Score,
 )
 from storage.sync_models import OutboxEvent
-
-
-@dataclass(frozen=True)
-class PlannedCard:
-    purpose: str  # the card template name
-    recipient: Recipient
-    card_key: str  # what the outTrackId is derived from: one card per key and recipient
 
 
 @dataclass(frozen=True)
@@ -68,6 +61,7 @@ def load_score_chain(session: Session, score_id: str) -> ScoreChain | None:
     return ScoreChain(score, interview, application, candidate, position)
 
 
+@planner("score.published", "score.revised")
 def _plan_score(session: Session, event: OutboxEvent, policy: NotifyPolicy) -> list[PlannedCard]:
     chain = load_score_chain(session, event.entity_id)
     # Drafts never reach a notification, whatever the outbox says.
@@ -79,12 +73,6 @@ def _plan_score(session: Session, event: OutboxEvent, policy: NotifyPolicy) -> l
         PlannedCard("score_hr", r, key) for r in hr_owner_recipients(session, chain.position.id)
     ]
     return cards
-
-
-PLANNERS: dict[str, Callable[[Session, OutboxEvent, NotifyPolicy], list[PlannedCard]]] = {
-    "score.published": _plan_score,
-    "score.revised": _plan_score,
-}
 
 
 def _application_id(session: Session, event: OutboxEvent) -> str | None:

@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from config import Settings
-
-SCORE_PARTS = ("overall", "dimensions", "comments")
+from services.score_visibility import parse_visibility
 
 
 @dataclass(frozen=True)
@@ -27,8 +26,8 @@ class NotifyPolicy:
 
 def policy_from_settings(settings: Settings) -> NotifyPolicy:
     """Read the policy once per process from settings."""
-    raw = str(getattr(settings, "CANDIDATE_SCORE_VISIBILITY", "overall,dimensions"))
-    parts = frozenset(p.strip() for p in raw.split(",") if p.strip() in SCORE_PARTS)
+    # The same policy as the mini-app's report, so a card never shows more than the page.
+    parts = parse_visibility(settings.CANDIDATE_SCORE_VISIBILITY)
     return NotifyPolicy(
         channel=settings.NOTIFY_CHANNEL,
         language=settings.NOTIFY_LANGUAGE,

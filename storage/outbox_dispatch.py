@@ -18,7 +18,12 @@ from storage.sync_models import OutboxEvent
 
 log = logging.getLogger(__name__)
 _PENDING = "outbox_ids_pending_commit"
-Dispatcher = Callable[[list[int]], None]
+Dispatcher = Callable[[list[tuple[int, str]]], None]  # (outbox id, kind)
+
+
+def note_outbox_rows(session: Session, rows: list[tuple[int, str]]) -> None:
+    """Queue rows inserted without the ORM (bulk SQL) for dispatch after this commit."""
+    session.info.setdefault(_PENDING, []).extend(rows)
 
 
 def install_outbox_dispatch(factory: sessionmaker[Session] | Any, dispatch: Dispatcher) -> None:
@@ -26,13 +31,13 @@ def install_outbox_dispatch(factory: sessionmaker[Session] | Any, dispatch: Disp
 
     @event.listens_for(factory, "after_flush")
     def _collect(session: Session, _ctx: object) -> None:
-        ids = [obj.id for obj in session.new if isinstance(obj, OutboxEvent)]
+        ids = [(obj.id, obj.kind) for obj in session.new if isinstance(obj, OutboxEvent)]
         if ids:
             session.info.setdefault(_PENDING, []).extend(ids)
 
     @event.listens_for(factory, "after_commit")
     def _dispatch(session: Session) -> None:
-        ids: list[int] = session.info.pop(_PENDING, [])
+        ids: list[tuple[int, str]] = session.info.pop(_PENDING, [])
         if not ids:
             return
         try:

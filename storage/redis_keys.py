@@ -39,3 +39,11 @@ def dingtalk_rate_window(app_key: str, api: str) -> str:
 
 def dingtalk_rate_cooldown(app_key: str, api: str) -> str:
     return f"{PREFIX}:dingtalk:cooldown:{app_key}:{api}"
+
+
+def ehr_pull_lock() -> str:
+    return f"{PREFIX}:ehr:pull:lock"
+
+
+def ehr_pull_last_success() -> str:
+    return f"{PREFIX}:ehr:pull:last-success"

@@ -28,7 +28,7 @@ class DingTalkClient:
         tokens: TokenCache,
         limiter: RateLimiter,
         agent_id: str,
-        throttle_retries: int = 2,
+        throttle_retries: int = 10,
     ) -> None:
         self._openapi = openapi
         self._oapi = oapi

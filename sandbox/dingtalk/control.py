@@ -121,6 +121,12 @@ async def faults(request: web.Request) -> web.Response:
     return json_response({"faults": sim.store.faults})
 
 
+async def stats(request: web.Request) -> web.Response:
+    """Per-path counts of metered calls and of calls refused by the QPS limit."""
+    store = request.app[SIM_KEY].store
+    return json_response({"requests": dict(store.requests), "throttled": dict(store.throttled)})
+
+
 async def tokens_expire(request: web.Request) -> web.Response:
     return json_response({"expired": expire_all(request.app[SIM_KEY])})
 
@@ -222,6 +228,7 @@ def add_routes(app: web.Application) -> None:
     r.add_get("/_sim/{log:acks|frames|callbacks|http-events}", list_log)
     r.add_get("/_sim/org", org)
     r.add_route("*", "/_sim/faults", faults)
+    r.add_get("/_sim/stats", stats)
     r.add_post("/_sim/tokens/expire", tokens_expire)
     r.add_post("/_sim/disconnect", disconnect)
     r.add_post("/_sim/reset", reset)

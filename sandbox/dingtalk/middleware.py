@@ -137,8 +137,11 @@ def _throttle(sim: Sim, path: str, app_key: str) -> None:
     key = path if config.throttle_mode == "global" else f"{app_key}|{path}"
     now = time.monotonic()
     window = [t for t in sim.store.hits.get(key, []) if now - t < 1.0]
+    sim.store.requests[path] = sim.store.requests.get(path, 0) + 1
     if len(window) >= config.qps_limit:
         sim.store.hits[key] = window
+        # Counted so a test or benchmark can assert that a client never caused a throttle.
+        sim.store.throttled[path] = sim.store.throttled.get(path, 0) + 1
         raise throttle_error(sim, path)
     window.append(now)
     sim.store.hits[key] = window

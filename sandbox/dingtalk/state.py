@@ -92,6 +92,8 @@ class Store:
     tickets: dict[str, dict[str, Any]] = field(default_factory=dict)
     auth_codes: dict[str, dict[str, Any]] = field(default_factory=dict)
     cards: dict[str, Card] = field(default_factory=dict)
+    requests: dict[str, int] = field(default_factory=dict)  # path -> calls that reached limits
+    throttled: dict[str, int] = field(default_factory=dict)  # path -> calls refused by QPS
     routes: dict[str, dict[str, str]] = field(default_factory=dict)
     messages: list[dict[str, Any]] = field(default_factory=list)
     user_inputs: list[dict[str, Any]] = field(default_factory=list)

@@ -1,0 +1,197 @@
+"""Benchmark: score events → cards through the real pipeline, against the DingTalk sandbox.
+
+Phase 1: 2,000 score events with the sandbox limiting every API to 20 requests/s: the achieved
+card rate over the limit (target >= 0.9) and the throttles we caused (target 0).
+Phase 2: no limit: webhook-to-card latency p50 / p99 for events posted one by one.
+
+Run: tests/support/with-services.sh .venv/bin/python bench/notify.py [--events 2000]
+Everything runs on 127.0.0.1: gunicorn (2 workers), 2 RQ workers, the sandbox. Bounded in time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import time
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+import requests
+from sqlalchemy import func, select, text
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from sandbox.dingtalk.testing import running_sandbox  # noqa: E402
+from sandbox.ehr import events as ev  # noqa: E402
+from sandbox.ehr.scenario import _org_events, load_org  # noqa: E402
+from storage.action_models import Delivery  # noqa: E402
+from storage.db import make_engine, upgrade_database  # noqa: E402
+from tests.support.servers import free_port, wait_until  # noqa: E402
+
+SECRET = "bench-webhook-secret"
+POSITION = "pos-warehouse"  # one HR owner: each score is two cards
+CARDS_PER_SCORE = 2
+
+
+def _env(sandbox: str, rate: float) -> dict[str, str]:
+    return {
+        **os.environ,
+        "APP_ENV": "test",
+        "PYTHONUNBUFFERED": "1",
+        "LOG_LEVEL": "WARNING",
+        "SECRET_KEY": "bench-secret-key-0123456789abcdefghijkl",
+        "DINGTALK_APP_KEY": "dingdemoappkey",
+        "DINGTALK_APP_SECRET": "demo-app-secret",
+        "DINGTALK_CORP_ID": "dingdemocorp",
+        "DINGTALK_AGENT_ID": "100001",
+        "DINGTALK_ROBOT_CODE": "dingdemoappkey",
+        "DINGTALK_API_BASE": sandbox,
+        "DINGTALK_OAPI_BASE": sandbox,
+        "DINGTALK_CALLBACK_TOKEN": "t",
+        "DINGTALK_CALLBACK_AES_KEY": "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+        "EHR_BASE_URL": "http://127.0.0.1:9",
+        "EHR_API_TOKEN": "t",
+        "EHR_WEBHOOK_SECRET": SECRET,
+        "DINGTALK_RATE_PER_SECOND": str(rate),
+    }
+
+
+def _start(stack: ExitStack, argv: list[str], env: dict[str, str]) -> None:
+    proc = subprocess.Popen(
+        argv, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+
+    def _stop() -> None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+    stack.callback(_stop)
+
+
+def _post(web: str, events: list[dict[str, Any]]) -> None:
+    for start in range(0, len(events), 500):
+        raw = ev.batch_body(events[start : start + 500])
+        response = requests.post(
+            f"{web}/ehr/events", data=raw, headers=ev.sign(raw, SECRET), timeout=60
+        )
+        response.raise_for_status()
+
+
+def _people(count: int, offset: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    setup, scores = [], []
+    for n in range(offset, offset + count):
+        cid, user = f"bc-{n}", f"cand_{n % 19 + 1:02d}"
+        setup += [
+            ev.event("candidate", ev.candidate(cid, dingtalk_user_id=user)),
+            ev.event(
+                "application", ev.application(f"ba-{n}", candidate_id=cid, position_id=POSITION)
+            ),
+            ev.event(
+                "interview", ev.interview(f"bi-{n}", application_id=f"ba-{n}", status="attended")
+            ),
+        ]
+        scores.append(ev.event("score", ev.score(f"bs-{n}", interview_id=f"bi-{n}")))
+    return setup, scores
+
+
+def _sent(engine: Any) -> int:
+    with engine.connect() as conn:
+        return int(
+            conn.scalar(select(func.count()).select_from(Delivery).where(Delivery.state == "sent"))
+            or 0
+        )
+
+
+def _phase_rate(web: str, sim: str, engine: Any, events: int) -> dict[str, float]:
+    setup, scores = _people(events, 0)
+    _post(web, setup)
+    requests.post(f"{sim}/_sim/reset", timeout=10)
+    requests.post(f"{sim}/_sim/config", json={"qps_limit": 20}, timeout=10)
+    started = time.monotonic()
+    _post(web, scores)
+    target = events * CARDS_PER_SCORE
+    wait_until(
+        lambda: _sent(engine) >= target, timeout=events * CARDS_PER_SCORE / 10 + 120, interval=0.5
+    )
+    elapsed = time.monotonic() - started
+    stats = requests.get(f"{sim}/_sim/stats", timeout=10).json()
+    path = "/v1.0/card/instances/createAndDeliver"
+    return {
+        "cards": target,
+        "seconds": elapsed,
+        "rate": target / elapsed,
+        "ratio": target / elapsed / 20.0,
+        "throttled": stats["throttled"].get(path, 0),
+    }
+
+
+def _phase_latency(web: str, sim: str, engine: Any, samples: int) -> dict[str, float]:
+    requests.post(f"{sim}/_sim/config", json={"qps_limit": 100000}, timeout=10)
+    setup, scores = _people(samples, 100000)
+    _post(web, setup)
+    latencies = []
+    for event in scores:
+        before = _sent(engine)
+        posted = time.monotonic()
+        _post(web, [event])
+        wait_until(
+            lambda b=before: _sent(engine) >= b + CARDS_PER_SCORE, timeout=30, interval=0.005
+        )
+        latencies.append((time.monotonic() - posted) * 1000)
+    latencies.sort()
+    return {
+        "samples": samples,
+        "p50_ms": statistics.median(latencies),
+        "p99_ms": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))],
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--events", type=int, default=2000)
+    parser.add_argument("--samples", type=int, default=200)
+    args = parser.parse_args()
+    url = os.environ["DATABASE_URL"]
+    upgrade_database(url)
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("TRUNCATE delivery, outbox_event, ehr_event, change_history CASCADE"))
+    with ExitStack() as stack:
+        sim = stack.enter_context(running_sandbox(log_file="test-output/bench-sandbox.log"))
+        env = _env(sim, rate=19)
+        port = free_port()
+        web = f"http://127.0.0.1:{port}"
+        _start(
+            stack,
+            [sys.executable, "-m", "gunicorn", "wsgi:app", "-w", "2", "-b", f"127.0.0.1:{port}"],
+            env,
+        )
+        for _ in range(2):
+            _start(stack, [sys.executable, "-m", "jobs.worker", "notify"], env)
+        wait_until(lambda: requests.get(f"{web}/healthz", timeout=2).ok, timeout=60)
+        _post(web, _org_events(load_org()))
+        rate = _phase_rate(web, sim, engine, args.events)
+        latency = _phase_latency(web, sim, engine, args.samples)
+    print(
+        f"phase 1: {rate['cards']} cards in {rate['seconds']:.1f} s = {rate['rate']:.2f}/s; "
+        f"ratio to the 20/s limit {rate['ratio']:.3f} (target >= 0.9); "
+        f"throttled by the sandbox: {rate['throttled']} (target 0)"
+    )
+    print(
+        f"phase 2: webhook-to-card latency over {latency['samples']} events: "
+        f"p50 {latency['p50_ms']:.1f} ms, p99 {latency['p99_ms']:.1f} ms"
+    )
+    engine.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,193 @@
+"""HTTP client of the EHR connector (docs/ehr-contract.md sections 4 and 5).
+
+Every call has a timeout and either returns parsed JSON or raises a typed error: retry only
+`EhrTransientError`; the others need a person or a different request.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+import requests
+
+from config import Settings
+
+
+class EhrError(Exception):
+    """Base of every EHR client error."""
+
+    def __init__(self, message: str, *, status: int | None = None, body: Any = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.body = body
+
+
+class EhrAuthError(EhrError):
+    """401/403: the API token is wrong or lacks rights."""
+
+
+class EhrNotFound(EhrError):
+    """404: the EHR does not know the id."""
+
+
+class EhrConflict(EhrError):
+    """409: the entity is already past that change; `current_stage` says where it is."""
+
+    @property
+    def current_stage(self) -> str | None:
+        if isinstance(self.body, dict):
+            for key in ("current_stage", "stage"):
+                if isinstance(self.body.get(key), str):
+                    return str(self.body[key])
+            application = self.body.get("application")
+            if isinstance(application, dict) and isinstance(application.get("stage"), str):
+                return str(application["stage"])
+        return None
+
+
+class EhrBadRequest(EhrError):
+    """Another 4xx: our request was wrong; retrying will not help."""
+
+
+class EhrTransientError(EhrError):
+    """5xx, 429, a timeout or a reset connection: safe to retry with backoff."""
+
+
+class EhrProtocolError(EhrError):
+    """The EHR answered 2xx with something that is not the contract's shape."""
+
+
+@dataclass(frozen=True)
+class FeedPage:
+    events: list[Any]
+    next_cursor: str | None
+    has_more: bool
+
+
+class EhrClient:
+    """One EHR connector: base URL, bearer token, timeout."""
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        *,
+        timeout: float,
+        session: requests.Session | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self._http = session or requests.Session()
+        self._http.headers["Authorization"] = f"Bearer {token}"
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> EhrClient:
+        return cls(
+            settings.require("EHR_BASE_URL"),
+            settings.require("EHR_API_TOKEN"),
+            timeout=settings.EHR_TIMEOUT_SECONDS,
+        )
+
+    def close(self) -> None:
+        self._http.close()
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
+        url = self.base_url + path
+        try:
+            response = self._http.request(method, url, timeout=self.timeout, **kwargs)
+        except (requests.Timeout, requests.ConnectionError) as exc:
+            raise EhrTransientError(f"{method} {path}: {type(exc).__name__}") from exc
+        try:
+            body = response.json() if response.content else None
+        except ValueError:
+            body = None
+        status = response.status_code
+        if status < 300:
+            if body is None:
+                raise EhrProtocolError(f"{method} {path}: not JSON", status=status)
+            return body
+        message = f"{method} {path}: HTTP {status}"
+        error = {401: EhrAuthError, 403: EhrAuthError, 404: EhrNotFound, 409: EhrConflict}.get(
+            status
+        )
+        if error is None:
+            error = EhrTransientError if status >= 500 or status == 429 else EhrBadRequest
+        raise error(message, status=status, body=body)
+
+    def fetch_changes(self, *, after: str | None, limit: int) -> FeedPage:
+        """One change-feed page after `after` (None: from the beginning)."""
+        params: dict[str, Any] = {"limit": limit}
+        if after is not None:
+            params["after"] = after
+        body = self._call("GET", "/events", params=params)
+        events = body.get("events") if isinstance(body, dict) else None
+        if not isinstance(events, list):
+            raise EhrProtocolError("GET /events: no `events` list", body=None)
+        cursor = body.get("next_cursor")
+        return FeedPage(
+            events=events,
+            next_cursor=str(cursor) if cursor is not None else None,
+            has_more=bool(body.get("has_more")),
+        )
+
+    def post_decision(
+        self,
+        application_id: str,
+        *,
+        decision: str,
+        actor_staff_id: str,
+        reason: str | None,
+        idempotency_key: str,
+    ) -> dict[str, Any]:
+        """Write an HR decision back; 409 (EhrConflict) when the application is past it."""
+        body = {
+            "decision": decision,
+            "actor_staff_id": actor_staff_id,
+            "reason": reason,
+            "idempotency_key": idempotency_key,
+        }
+        path = f"/applications/{quote(application_id, safe='')}/decisions"
+        result: dict[str, Any] = self._call("POST", path, json=body)
+        return result
+
+    def extend_deadline(
+        self,
+        interview_id: str,
+        *,
+        deadline_at: datetime,
+        actor_staff_id: str,
+        idempotency_key: str,
+    ) -> dict[str, Any]:
+        """Extend an AI interview's deadline (a tz-aware datetime)."""
+        if deadline_at.tzinfo is None:
+            raise ValueError("deadline_at must be timezone-aware")
+        body = {
+            "deadline_at": deadline_at.isoformat(),
+            "actor_staff_id": actor_staff_id,
+            "idempotency_key": idempotency_key,
+        }
+        path = f"/interviews/{quote(interview_id, safe='')}/deadline"
+        result: dict[str, Any] = self._call("POST", path, json=body)
+        return result
+
+    def review_requirement(
+        self,
+        application_id: str,
+        key: str,
+        *,
+        status: str,
+        actor_staff_id: str,
+        idempotency_key: str,
+    ) -> dict[str, Any]:
+        """Record HR's review (`approved` or `rejected`) of a gating requirement."""
+        body = {
+            "status": status,
+            "actor_staff_id": actor_staff_id,
+            "idempotency_key": idempotency_key,
+        }
+        path = f"/applications/{quote(application_id, safe='')}/requirements/{quote(key, safe='')}"
+        result: dict[str, Any] = self._call("POST", path, json=body)
+        return result

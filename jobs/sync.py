@@ -1,0 +1,160 @@
+"""Pull the EHR's change feed: the periodic job and `flask ehr sync` share `iter_pull`.
+
+Each page is applied and its cursor stored in one transaction, so a crash re-reads the page it
+was in and never skips one. A Redis lock keeps two pulls (a scheduled one and a CLI one, or two
+workers) from running at once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from redis.exceptions import LockError
+
+from clients.ehr import EhrClient
+from jobs import context
+from services.ehr_reconcile import reconcile_absent_entities
+from services.ehr_sync import (
+    FEED_CURSOR,
+    SUMMARY_KEYS,
+    ingest_feed_page,
+    list_overdue_held_events,
+    retry_held_events,
+)
+from storage import redis_keys
+from storage.ehr_log import get_cursor
+from storage.runtime import Runtime
+
+log = logging.getLogger(__name__)
+LOCK_SECONDS = 600
+
+
+pull_lock_key = redis_keys.ehr_pull_lock
+last_pull_key = redis_keys.ehr_pull_last_success
+
+
+class PullAlreadyRunning(RuntimeError):
+    """Another pull holds the lock; this one did nothing."""
+
+
+@dataclass
+class PullProgress:
+    """Running totals, yielded after every durable page."""
+
+    pages: int = 0
+    events: int = 0
+    counts: Counter[str] = field(default_factory=Counter)
+    tombstoned: dict[str, int] = field(default_factory=dict)
+    overdue_held: list[str] = field(default_factory=list)
+
+    def summary(self) -> dict[str, int]:
+        totals = {key: self.counts[key] for key in SUMMARY_KEYS}
+        return {"pages": self.pages, "events": self.events, **totals}
+
+
+def iter_pull(
+    runtime: Runtime,
+    *,
+    full: bool = False,
+    force: bool = False,
+    client: EhrClient | None = None,
+) -> Iterator[PullProgress]:
+    """Read the feed to its end, yielding progress after each page; then retry held events."""
+    settings = runtime.settings
+    lock = runtime.redis.lock(pull_lock_key(), timeout=LOCK_SECONDS)
+    if not lock.acquire(blocking=False):
+        raise PullAlreadyRunning("another EHR pull is running")
+    own_client = client is None
+    client = client or EhrClient.from_settings(settings)
+    session = runtime.session_factory()
+    progress = PullProgress()
+    seen: dict[str, set[str]] = {}
+    try:
+        stored = get_cursor(session, FEED_CURSOR)
+        cursor = None if full or stored is None else stored.cursor
+        session.rollback()
+        while True:
+            page = client.fetch_changes(after=cursor, limit=settings.EHR_PULL_PAGE_SIZE)
+            next_cursor = page.next_cursor or cursor
+            result = ingest_feed_page(
+                session, page.events, next_cursor=next_cursor, received_at=datetime.now(UTC)
+            )
+            progress.pages += 1
+            progress.events += len(page.events)
+            progress.counts.update(result.summary())
+            if full:
+                _remember_seen(seen, page.events)
+            lock.reacquire()
+            yield progress
+            if not page.has_more or next_cursor == cursor:
+                break
+            cursor = next_cursor
+        now = datetime.now(UTC)
+        progress.counts.update(retry_held_events(session, now=now))
+        overdue = list_overdue_held_events(
+            session, now=now, older_than_seconds=settings.EHR_HELD_MAX_AGE_SECONDS
+        )
+        progress.overdue_held = [h.event_id for h in overdue]
+        if overdue:
+            log.warning(
+                "EHR events held longer than allowed",
+                extra={"ctx": {"count": len(overdue), "event_ids": progress.overdue_held[:20]}},
+            )
+        if full:
+            progress.tombstoned = reconcile_absent_entities(
+                session,
+                seen,
+                max_share=settings.EHR_RECONCILE_MAX_TOMBSTONE_SHARE,
+                force=force,
+                now=now,
+            )
+        runtime.redis.set(last_pull_key(), now.isoformat())
+        yield progress
+    finally:
+        session.close()
+        if own_client:
+            client.close()
+        try:
+            lock.release()
+        except LockError:
+            log.warning("EHR pull lock expired before release")
+
+
+def _remember_seen(seen: dict[str, set[str]], events: list[object]) -> None:
+    for event in events:
+        if isinstance(event, dict) and isinstance(event.get("data"), dict):
+            kind = str(event.get("type", "")).partition(".")[0]
+            entity_id = event["data"].get("id")
+            if isinstance(entity_id, str):
+                seen.setdefault(kind, set()).add(entity_id)
+
+
+def run_pull(runtime: Runtime, *, full: bool = False, force: bool = False) -> PullProgress:
+    """Run a whole pull and return its final totals."""
+    final = PullProgress()
+    for progress in iter_pull(runtime, full=full, force=force):
+        final = progress
+    return final
+
+
+def pull_ehr_changes(full: bool = False, force: bool = False) -> dict[str, int]:
+    """Job: pull the change feed unless the last pull is more recent than the interval."""
+    runtime = context.current().runtime
+    last = runtime.redis.get(last_pull_key())
+    if last is not None and not full:
+        age = datetime.now(UTC) - datetime.fromisoformat(
+            last.decode() if isinstance(last, bytes) else last
+        )
+        if age.total_seconds() < runtime.settings.EHR_PULL_INTERVAL_SECONDS:
+            return {"skipped": 1}
+    try:
+        summary = run_pull(runtime, full=full, force=force).summary()
+    except PullAlreadyRunning:
+        log.info("EHR pull skipped: another pull is running")
+        return {"skipped": 1}
+    log.info("EHR pull done", extra={"ctx": summary})
+    return summary

@@ -1,0 +1,37 @@
+"""Candidate endpoints: my interviews and one interview's report."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+from miniapp_api import context as c
+from miniapp_api.schemas import CandidateInterviewList, CandidateReport
+from miniapp_api.spec import endpoint
+from services.candidate_views import get_report_for_candidate, list_interviews_for_candidate
+from services.visibility import require_candidate
+
+bp = Blueprint("candidate", __name__)
+
+
+@endpoint(bp, "GET", "/me/interviews", summary="My interviews", response=CandidateInterviewList)
+def my_interviews() -> CandidateInterviewList:
+    viewer = c.viewer()
+    require_candidate(viewer)
+    items = list_interviews_for_candidate(c.db(), viewer, lang=c.lang(), now=c.now())
+    return CandidateInterviewList.model_validate({"items": items})
+
+
+@endpoint(
+    bp,
+    "GET",
+    "/me/interviews/{interview_id}",
+    summary="One interview's report, within the company's visibility policy",
+    response=CandidateReport,
+)
+def my_interview(interview_id: str) -> CandidateReport:
+    viewer = c.viewer()
+    require_candidate(viewer)
+    report = get_report_for_candidate(
+        c.db(), viewer, interview_id, policy=c.ctx().score_policy, lang=c.lang(), now=c.now()
+    )
+    return CandidateReport.model_validate(report)

@@ -1,0 +1,79 @@
+"""Admin use cases of the EHR sync: inspect and replay dead letters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from services.ehr_sync import ingest_batch
+from services.errors import NotFound
+from storage.db import unit_of_work
+from storage.ehr_log import get_dead_letters, list_dead_letters
+
+
+@dataclass(frozen=True)
+class DeadLetterView:
+    id: int
+    event_id: str | None
+    source: str
+    reason: str
+    received_at: datetime
+    replayed_at: datetime | None
+    replay_result: str | None
+    raw: Any
+
+
+def list_dead_letter_views(
+    session: Session, *, include_replayed: bool = False, limit: int = 100
+) -> list[DeadLetterView]:
+    """Dead letters not yet replayed successfully (all with `include_replayed`), oldest first."""
+    return [
+        DeadLetterView(
+            id=d.id,
+            event_id=d.event_id,
+            source=d.source,
+            reason=d.reason,
+            received_at=d.received_at,
+            replayed_at=d.replayed_at,
+            replay_result=d.replay_result,
+            raw=d.raw,
+        )
+        for d in list_dead_letters(session, include_replayed=include_replayed, limit=limit)
+    ]
+
+
+def replay_dead_letters(
+    session: Session, ids: list[int] | None, *, now: datetime
+) -> list[tuple[int, str]]:
+    """Run dead letters through ingestion again (all pending ones when `ids` is None).
+
+    Each gets `replay_result`: accepted, duplicate, or `rejected: <reason>` (it stays listed).
+    """
+    with unit_of_work(session):
+        if ids is None:
+            letters = get_dead_letters(
+                session, [d.id for d in list_dead_letters(session, limit=10_000)]
+            )
+        else:
+            letters = get_dead_letters(session, ids)
+            missing = set(ids) - {d.id for d in letters}
+            if missing:
+                raise NotFound(f"no dead letter with id {', '.join(map(str, sorted(missing)))}")
+        results = []
+        for letter in letters:
+            outcome = ingest_batch(
+                session, [letter.raw], source=letter.source, received_at=now, dead_letter=False
+            )
+            if outcome.accepted:
+                result = "accepted"
+            elif outcome.duplicates:
+                result = "duplicate"
+            else:
+                result = "rejected: " + str(outcome.rejected[0]["error"])
+            letter.replayed_at = now
+            letter.replay_result = result
+            results.append((letter.id, result))
+    return results

@@ -1,0 +1,271 @@
+"""Apply validated EHR events to the cache, set-based, inside the caller's transaction.
+
+Per entity kind (parents first): lock the cached rows of the page's entities in id order (so two
+concurrent batches never deadlock), replay each entity's events in version order in memory, then
+write the final rows, the history and the outbox in a few multi-row statements. A version not
+greater than the cached one is stale; an upsert whose parent is not cached yet, or a delete of an
+entity never seen, is held and re-applied when that entity arrives.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from services.ehr_contract import (
+    APPLY_ORDER,
+    ENTITY_FIELDS,
+    PARENT_REFS,
+    ParsedEvent,
+    parse_event,
+    to_json,
+)
+from services.ehr_outbox import Intent, outbox_intents, write_outbox
+from storage.ehr_cache import (
+    EntityState,
+    existing_ids,
+    insert_entities,
+    load_states,
+    update_entities,
+)
+from storage.ehr_log import (
+    add_history,
+    has_held_events,
+    list_held_waiting_for,
+    set_event_states,
+)
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    """An event to apply, with where and when it came in; `held` if it was waiting already."""
+
+    event: ParsedEvent
+    source: str
+    received_at: datetime
+    held: bool = False
+
+
+@dataclass
+class _Plan:
+    """What applying one entity's events would write; discarded if its insert loses a race."""
+
+    state: EntityState | None = None
+    is_new: bool = False
+    history: list[dict[str, Any]] = field(default_factory=list)
+    intents: list[tuple[Intent, dict[str, Any]]] = field(default_factory=list)
+    states: list[dict[str, Any]] = field(default_factory=list)
+    counts: Counter[str] = field(default_factory=Counter)
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
+    """{field: {"before", "after"}} for every field whose value changed, as JSON."""
+    changes = {}
+    for name in sorted(set(before) | set(after)):
+        old, new = before.get(name), after.get(name)
+        if old != new:
+            changes[name] = {"before": to_json(old), "after": to_json(new)}
+    return changes
+
+
+def _references(kind: str, entity_id: str, fields: dict[str, Any]) -> dict[str, Any]:
+    refs: dict[str, Any] = {f"{kind}_id": entity_id}
+    for name in ("interview_id", "application_id", "candidate_id", "position_id"):
+        if name in fields:
+            refs[name] = fields[name]
+    return refs
+
+
+class Applier:
+    """Applies work items for one transaction and remembers what it wrote."""
+
+    def __init__(self, session: Session, now: datetime) -> None:
+        self.session = session
+        self.now = now
+        self.counts: Counter[str] = Counter()
+        self.created: dict[str, set[str]] = defaultdict(set)
+        self._history: list[dict[str, Any]] = []
+        self._intents: list[tuple[Intent, dict[str, Any]]] = []
+        self._states: list[dict[str, Any]] = []
+
+    def run(self, items: list[WorkItem]) -> Counter[str]:
+        """Apply the items and everything they release; write history, outbox and states."""
+        by_kind: dict[str, list[WorkItem]] = defaultdict(list)
+        for item in items:
+            by_kind[item.event.kind].append(item)
+        # Events held in this batch stay provisional until the end, so only older ones matter.
+        any_held = has_held_events(self.session)
+        for kind in APPLY_ORDER:
+            pending = by_kind.get(kind, [])
+            if any_held:
+                pending = pending + self._released(kind, pending)
+            if pending:
+                self._apply_kind(kind, pending)
+        add_history(self.session, self._history)
+        context = {intent.dedupe_key: ctx for intent, ctx in self._intents}
+        self.counts["outbox"] += write_outbox(
+            self.session, [intent for intent, _ in self._intents], context=context
+        )
+        set_event_states(self.session, self._states)
+        return self.counts
+
+    def _released(self, kind: str, pending: list[WorkItem]) -> list[WorkItem]:
+        waiting = [(p, i) for p, _ in PARENT_REFS.get(kind, ()) for i in self.created[p]]
+        waiting += [(kind, item.event.entity_id) for item in pending]
+        released = []
+        for row in list_held_waiting_for(self.session, kind, waiting):
+            event = parse_event(row.payload)
+            if isinstance(event, ParsedEvent):
+                released.append(WorkItem(event, row.source, row.received_at, held=True))
+        self.counts["released"] += len(released)
+        return released
+
+    def _apply_kind(self, kind: str, items: list[WorkItem], *, attempt: int = 0) -> None:
+        groups: dict[str, list[WorkItem]] = defaultdict(list)
+        for item in items:
+            groups[item.event.entity_id].append(item)
+        fields = list(ENTITY_FIELDS[kind])
+        current = load_states(self.session, kind, list(groups), fields=fields, lock=True)
+        missing = self._missing_parents(kind, items)
+        plans = {
+            eid: self._plan(kind, current.get(eid), group, missing)
+            for eid, group in sorted(groups.items())
+        }
+        new = [p.state for p in plans.values() if p.is_new and p.state is not None]
+        inserted = insert_entities(self.session, kind, new)
+        lost = {s.id for s in new} - inserted
+        update_entities(
+            self.session,
+            kind,
+            [p.state for p in plans.values() if not p.is_new and p.state is not None],
+        )
+        self.created[kind].update(inserted)
+        for eid, plan in plans.items():
+            if eid not in lost:
+                self._history += plan.history
+                self._intents += plan.intents
+                self._states += plan.states
+                self.counts.update(plan.counts)
+        if lost and attempt < 2:
+            # A concurrent batch created these first; replay against its committed rows.
+            self._apply_kind(
+                kind, [i for i in items if i.event.entity_id in lost], attempt=attempt + 1
+            )
+
+    def _missing_parents(self, kind: str, items: list[WorkItem]) -> set[tuple[str, str]]:
+        wanted: dict[str, set[str]] = defaultdict(set)
+        for item in items:
+            if item.event.operation == "upserted":
+                for parent_kind, ref in PARENT_REFS.get(kind, ()):
+                    wanted[parent_kind].add(item.event.fields[ref])
+        missing: set[tuple[str, str]] = set()
+        for parent_kind, ids in wanted.items():
+            found = existing_ids(self.session, parent_kind, ids)
+            missing.update((parent_kind, i) for i in ids - found)
+        return missing
+
+    def _plan(
+        self,
+        kind: str,
+        state: EntityState | None,
+        group: list[WorkItem],
+        missing: set[tuple[str, str]],
+    ) -> _Plan:
+        plan = _Plan(is_new=state is None)
+        for item in sorted(group, key=lambda i: (i.event.version, i.held)):
+            event = item.event
+            if state is not None and event.version <= state.version:
+                self._record(plan, item, "stale", before=state, after=None)
+                continue
+            waiting = self._waiting_for(kind, event, state, missing)
+            if waiting is not None:
+                plan.counts["held"] += 1
+                plan.states.append(self._state_row(event, "held", waiting))
+                continue
+            if event.operation == "deleted":
+                assert state is not None
+                after = EntityState(state.id, event.version, True, state.fields, state.extra)
+            else:
+                after = EntityState(
+                    event.entity_id, event.version, False, event.fields, event.extra
+                )
+            self._record(plan, item, "applied", before=state, after=after)
+            state = plan.state = after
+        return plan
+
+    @staticmethod
+    def _waiting_for(
+        kind: str, event: ParsedEvent, state: EntityState | None, missing: set[tuple[str, str]]
+    ) -> tuple[str, str] | None:
+        if event.operation == "deleted":
+            return (kind, event.entity_id) if state is None else None
+        for parent_kind, ref in PARENT_REFS.get(kind, ()):
+            if (parent_kind, event.fields[ref]) in missing:
+                return (parent_kind, event.fields[ref])
+        return None
+
+    def _record(
+        self,
+        plan: _Plan,
+        item: WorkItem,
+        outcome: str,
+        *,
+        before: EntityState | None,
+        after: EntityState | None,
+    ) -> None:
+        event = item.event
+        plan.counts[outcome] += 1
+        if outcome == "stale":
+            operation, changes = "stale", {}
+        else:
+            assert after is not None
+            old = (
+                {**before.fields, "deleted": before.deleted, "extra": before.extra}
+                if before
+                else {}
+            )
+            new = {**after.fields, "deleted": after.deleted, "extra": after.extra}
+            operation = "deleted" if after.deleted else ("created" if before is None else "updated")
+            changes = diff(old, new)
+            if not after.deleted:
+                refs = {**_references(event.kind, event.entity_id, event.fields)}
+                refs.update(event_id=event.id, source=item.source)
+                for intent in outbox_intents(
+                    event.kind,
+                    event.entity_id,
+                    event.version,
+                    before=None if before is None or before.deleted else before.fields,
+                    after=after.fields,
+                ):
+                    plan.intents.append((intent, refs))
+        if outcome != "applied" or item.held:
+            plan.states.append(self._state_row(event, outcome, None))
+        plan.history.append(
+            {
+                "entity_kind": event.kind,
+                "entity_id": event.entity_id,
+                "version": event.version,
+                "event_id": event.id,
+                "source": item.source,
+                "operation": operation,
+                "received_at": item.received_at,
+                "applied_at": self.now,
+                "changes": changes,
+                "data": event.raw.get("data", {}),
+            }
+        )
+
+    def _state_row(
+        self, event: ParsedEvent, state: str, waiting: tuple[str, str] | None
+    ) -> dict[str, Any]:
+        return {
+            "id": event.id,
+            "state": state,
+            "waiting_for_kind": waiting[0] if waiting else None,
+            "waiting_for_id": waiting[1] if waiting else None,
+            "applied_at": self.now if state == "applied" else None,
+        }

@@ -1,0 +1,194 @@
+"""Which applied EHR changes matter to people, as outbox rows written in the same transaction.
+
+The notification pipeline reads the outbox; this module only decides what happened. Each row has a
+deterministic dedupe key per cause (`<kind>:<entity id>:v<version>`), so a cause can never write
+two rows, and payloads carry ids and the before/after values that matter, never names or mobiles.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from services.ehr_contract import to_json
+from storage.ehr_cache import get_links
+from storage.ehr_log import add_outbox_events
+from storage.models import VISIBLE_SCORE_STATUSES
+
+INTERVIEW_STATUS_EVENTS = {
+    "invited": "interview.invited",
+    "opened": "interview.opened",
+    "attended": "interview.attended",
+    "no_show": "interview.no_show",
+    "cancelled": "interview.cancelled",
+}
+SCORE_CONTENT = ("status", "overall", "dimensions", "comments", "published_at", "model_version")
+
+
+@dataclass
+class Intent:
+    """An outbox row before its linked ids (application, candidate, position) are resolved."""
+
+    kind: str
+    entity_kind: str
+    entity_id: str
+    version: int
+    dedupe_key: str
+    payload: dict[str, Any] = field(default_factory=dict)
+
+
+def _pick(values: dict[str, Any] | None, names: tuple[str, ...]) -> dict[str, Any] | None:
+    if values is None:
+        return None
+    return {name: to_json(values.get(name)) for name in names}
+
+
+def _intent(
+    kind: str, entity_kind: str, entity_id: str, version: int, changes: dict[str, Any]
+) -> Intent:
+    return Intent(kind, entity_kind, entity_id, version, f"{kind}:{entity_id}:v{version}", changes)
+
+
+def _score(
+    eid: str, version: int, before: dict[str, Any] | None, after: dict[str, Any]
+) -> list[Intent]:
+    if after["status"] not in VISIBLE_SCORE_STATUSES:
+        return []  # a draft never reaches a notification
+    was_visible = before is not None and before.get("status") in VISIBLE_SCORE_STATUSES
+    if not was_visible:
+        kind = "score.published"
+    elif any(before.get(n) != after.get(n) for n in SCORE_CONTENT):  # type: ignore[union-attr]
+        kind = "score.revised"
+    else:
+        return []
+    names = ("status", "overall", "published_at")
+    changes = {"before": _pick(before, names), "after": _pick(after, names)}
+    return [_intent(kind, "score", eid, version, changes)]
+
+
+def _interview(
+    eid: str, version: int, before: dict[str, Any] | None, after: dict[str, Any]
+) -> list[Intent]:
+    names = ("status", "scheduled_at", "deadline_at", "round", "kind")
+    changes = {"before": _pick(before, names), "after": _pick(after, names)}
+    intents: list[Intent] = []
+    status_kind = INTERVIEW_STATUS_EVENTS.get(after["status"])
+    if status_kind and (before is None or before.get("status") != after["status"]):
+        intents.append(_intent(status_kind, "interview", eid, version, changes))
+    moved = before is not None and any(
+        before.get(n) != after.get(n) for n in ("scheduled_at", "deadline_at")
+    )
+    if moved and after["status"] != "cancelled":
+        intents.append(_intent("interview.rescheduled", "interview", eid, version, changes))
+    return intents
+
+
+def _application(
+    eid: str, version: int, before: dict[str, Any] | None, after: dict[str, Any]
+) -> list[Intent]:
+    if before is None:
+        return []
+    intents: list[Intent] = []
+    if before.get("stage") != after["stage"]:
+        changes = {
+            "before": _pick(before, ("stage", "stage_changed_at")),
+            "after": _pick(after, ("stage", "stage_changed_at")),
+        }
+        intents.append(_intent("application.stage_changed", "application", eid, version, changes))
+    old = {r["key"]: r for r in before.get("requirements") or []}
+    for req in after.get("requirements") or []:
+        previous = old.get(req["key"])
+        if previous is None or previous["status"] != req["status"]:
+            kind = "requirement.status_changed"
+            intent = Intent(
+                kind,
+                "application",
+                eid,
+                version,
+                f"{kind}:{eid}:{req['key']}:v{version}",
+                {
+                    "requirement_key": req["key"],
+                    "before": {"status": previous["status"]} if previous else None,
+                    "after": {"status": req["status"]},
+                },
+            )
+            intents.append(intent)
+    return intents
+
+
+RULES = {"score": _score, "interview": _interview, "application": _application}
+
+
+def outbox_intents(
+    kind: str,
+    entity_id: str,
+    version: int,
+    *,
+    before: dict[str, Any] | None,
+    after: dict[str, Any],
+) -> list[Intent]:
+    """The domain events an applied upsert causes (none for kinds nobody is notified about)."""
+    rule = RULES.get(kind)
+    return rule(entity_id, version, before, after) if rule else []
+
+
+def write_outbox(
+    session: Session, intents: list[Intent], *, context: dict[str, dict[str, Any]]
+) -> int:
+    """Resolve each intent's linked ids from the cache and insert the rows; return how many.
+
+    `context` maps an intent's dedupe key to `event_id`, `source` and the entity's own references.
+    """
+    if not intents:
+        return 0
+    refs = {i.dedupe_key: dict(context[i.dedupe_key]) for i in intents}
+    interviews = get_links(
+        session,
+        "interview",
+        [r["interview_id"] for r in refs.values() if r.get("interview_id")],
+        ["application_id"],
+    )
+    for ref in refs.values():
+        if ref.get("interview_id") and not ref.get("application_id"):
+            ref["application_id"] = interviews.get(ref["interview_id"], {}).get("application_id")
+    applications = get_links(
+        session,
+        "application",
+        [r["application_id"] for r in refs.values() if r.get("application_id")],
+        ["candidate_id", "position_id"],
+    )
+    rows = []
+    for intent in intents:
+        ref = refs[intent.dedupe_key]
+        links = applications.get(ref.get("application_id") or "", {})
+        ids = {
+            "candidate_id": ref.get("candidate_id") or links.get("candidate_id"),
+            "position_id": ref.get("position_id") or links.get("position_id"),
+            "application_id": ref.get("application_id"),
+            "interview_id": ref.get("interview_id"),
+            "score_id": ref.get("score_id"),
+        }
+        payload = {
+            "entity_kind": intent.entity_kind,
+            "entity_id": intent.entity_id,
+            "version": intent.version,
+            "event_id": ref.get("event_id"),
+            "source": ref.get("source"),
+            **ids,
+            **intent.payload,
+        }
+        rows.append(
+            {
+                "kind": intent.kind,
+                "entity_kind": intent.entity_kind,
+                "entity_id": intent.entity_id,
+                "entity_version": intent.version,
+                "dedupe_key": intent.dedupe_key,
+                "payload": payload,
+                "state": "pending",
+                "attempts": 0,
+            }
+        )
+    return add_outbox_events(session, rows)

@@ -1,0 +1,201 @@
+"""Use cases of the EHR sync: ingest a pushed batch or a pulled page, retry held events.
+
+Each public function is one unit of work. `ingest_events` is what the webhook calls: it validates
+every event on its own (dead-lettering the invalid ones with the reason), records the new ones in
+`ehr_event` (the dedupe key is the event id), applies them and commits, all before the webhook
+answers 200. The pull calls `ingest_feed_page`, which also stores the cursor in that transaction.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from services.ehr_apply import Applier, WorkItem
+from services.ehr_contract import MAX_BATCH_EVENTS, ParsedEvent, Rejection, parse_event
+from services.errors import InvalidInput
+from storage.db import unit_of_work
+from storage.ehr_cache import existing_ids
+from storage.ehr_log import (
+    add_dead_letters,
+    insert_new_events,
+    list_held,
+    save_cursor,
+)
+
+log = logging.getLogger(__name__)
+FEED_CURSOR = "ehr_feed"
+SUMMARY_KEYS = ("applied", "stale", "duplicate", "rejected", "held", "released", "outbox")
+
+
+@dataclass
+class IngestResult:
+    """What became of a batch: the webhook's answer plus counts for the pull's summary."""
+
+    accepted: list[str] = field(default_factory=list)
+    duplicates: list[str] = field(default_factory=list)
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+    counts: Counter[str] = field(default_factory=Counter)
+
+    def answer(self) -> dict[str, Any]:
+        return {"accepted": self.accepted, "duplicates": self.duplicates, "rejected": self.rejected}
+
+    def summary(self) -> dict[str, int]:
+        counts = Counter(self.counts)
+        counts["duplicate"] = len(self.duplicates)
+        counts["rejected"] = len(self.rejected)
+        return {key: counts[key] for key in SUMMARY_KEYS}
+
+
+def check_batch(payload: Any) -> list[Any]:
+    """The batch-level rules of contract section 3: an object with 1 to 500 events."""
+    if not isinstance(payload, dict) or not isinstance(payload.get("events"), list):
+        raise InvalidInput("the body must be a JSON object with an `events` list")
+    events: list[Any] = payload["events"]
+    if not 1 <= len(events) <= MAX_BATCH_EVENTS:
+        raise InvalidInput(f"a batch holds 1 to {MAX_BATCH_EVENTS} events, got {len(events)}")
+    return events
+
+
+def _event_row(event: ParsedEvent, source: str, received_at: datetime) -> dict[str, Any]:
+    return {
+        "id": event.id,
+        "type": event.type,
+        "entity_kind": event.kind,
+        "entity_id": event.entity_id,
+        "version": event.version,
+        "occurred_at": event.occurred_at,
+        "received_at": received_at,
+        "source": source,
+        # Provisional: the applier updates the few that end stale or held.
+        "state": "applied",
+        "waiting_for_kind": None,
+        "waiting_for_id": None,
+        "applied_at": received_at,
+        "payload": event.raw,
+    }
+
+
+def ingest_batch(
+    session: Session,
+    raw_events: Sequence[Any],
+    *,
+    source: str,
+    received_at: datetime,
+    dead_letter: bool = True,
+) -> IngestResult:
+    """Validate, dedupe and apply a batch inside the caller's transaction (no commit)."""
+    result = IngestResult()
+    parsed: list[ParsedEvent] = []
+    dead: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for raw in raw_events:
+        outcome = parse_event(raw)
+        if isinstance(outcome, Rejection):
+            result.rejected.append({"id": outcome.event_id, "error": outcome.reason})
+            dead.append(
+                {
+                    "event_id": outcome.event_id,
+                    "source": source,
+                    "reason": outcome.reason,
+                    "raw": outcome.raw,
+                    "received_at": received_at,
+                }
+            )
+        elif outcome.id in seen:
+            result.duplicates.append(outcome.id)
+        else:
+            seen.add(outcome.id)
+            parsed.append(outcome)
+    if dead_letter:
+        add_dead_letters(session, dead)
+    new_ids = insert_new_events(session, [_event_row(e, source, received_at) for e in parsed])
+    fresh = [e for e in parsed if e.id in new_ids]
+    result.duplicates.extend(e.id for e in parsed if e.id not in new_ids)
+    result.accepted.extend(e.id for e in fresh)
+    items = [WorkItem(e, source, received_at) for e in fresh]
+    result.counts.update(Applier(session, received_at).run(items))
+    if dead:
+        log.warning(
+            "EHR events rejected",
+            extra={"ctx": {"source": source, "event_ids": [d["event_id"] for d in dead]}},
+        )
+    return result
+
+
+def ingest_events(
+    session: Session, raw_events: Sequence[Any], *, source: str, received_at: datetime
+) -> IngestResult:
+    """Validate, dedupe and apply one batch of events in one transaction."""
+    with unit_of_work(session):
+        return ingest_batch(session, raw_events, source=source, received_at=received_at)
+
+
+def ingest_feed_page(
+    session: Session,
+    raw_events: Sequence[Any],
+    *,
+    next_cursor: str | None,
+    received_at: datetime,
+    cursor_name: str = FEED_CURSOR,
+) -> IngestResult:
+    """Apply one change-feed page and store the cursor after it, in one transaction."""
+    with unit_of_work(session):
+        result = ingest_batch(session, raw_events, source="pull", received_at=received_at)
+        status = f"ok at {received_at.isoformat()}: " + ", ".join(
+            f"{k}={v}" for k, v in result.summary().items()
+        )
+        save_cursor(session, cursor_name, next_cursor, status=status)
+    return result
+
+
+def retry_held_events(session: Session, *, now: datetime, limit: int = 5000) -> Counter[str]:
+    """Re-apply held events whose awaited entity is cached now (a safety net for races)."""
+    with unit_of_work(session):
+        held = list_held(session, limit=limit)
+        ready: list[WorkItem] = []
+        by_kind: dict[str, set[str]] = {}
+        for row in held:
+            if row.waiting_for_kind and row.waiting_for_id:
+                by_kind.setdefault(row.waiting_for_kind, set()).add(row.waiting_for_id)
+        present = {k: existing_ids(session, k, ids) for k, ids in by_kind.items()}
+        for row in held:
+            if row.waiting_for_id in present.get(row.waiting_for_kind or "", set()):
+                event = parse_event(row.payload)
+                if isinstance(event, ParsedEvent):
+                    ready.append(WorkItem(event, row.source, row.received_at, held=True))
+        counts = Applier(session, now).run(ready) if ready else Counter()
+        counts["released"] += len(ready)
+    return counts
+
+
+@dataclass(frozen=True)
+class HeldReport:
+    event_id: str
+    entity_kind: str
+    entity_id: str
+    waiting_for: str
+    received_at: datetime
+
+
+def list_overdue_held_events(
+    session: Session, *, now: datetime, older_than_seconds: float
+) -> list[HeldReport]:
+    """Held events received more than `older_than_seconds` ago (ids only, for reports)."""
+    cutoff = now - timedelta(seconds=older_than_seconds)
+    return [
+        HeldReport(
+            row.id,
+            row.entity_kind,
+            row.entity_id,
+            f"{row.waiting_for_kind}:{row.waiting_for_id}",
+            row.received_at,
+        )
+        for row in list_held(session, received_before=cutoff)
+    ]

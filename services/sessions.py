@@ -1,0 +1,157 @@
+"""Mini-app sessions: who a DingTalk user is here, and the signed token that says so."""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy import false, func, or_, select
+from sqlalchemy.orm import Session
+
+from services.errors import Forbidden, Unauthenticated
+from services.visibility import CANDIDATE, STAFF, Viewer
+from storage.db import unit_of_work
+from storage.models import Candidate, Staff
+from storage.sync_models import ChangeHistory
+
+log = logging.getLogger(__name__)
+
+TOKEN_SALT = "miniapp-session-v1"  # noqa: S105 (a namespace, not a secret)
+
+
+@dataclass(frozen=True)
+class SessionToken:
+    token: str
+    expires_at: datetime
+    viewer: Viewer
+
+
+def normalise_mobile(mobile: str | None) -> str | None:
+    """Reduce a mainland mobile to its 11 national digits; keep other numbers' digits only."""
+    if not mobile:
+        return None
+    digits = re.sub(r"\D", "", mobile)
+    for prefix in ("0086", "86"):
+        if len(digits) == len(prefix) + 11 and digits.startswith(prefix):
+            digits = digits[len(prefix) :]
+    return digits or None
+
+
+def _stored_mobile_digits() -> Any:
+    # Portable (PostgreSQL and SQLite) removal of the separators EHRs commonly store.
+    expr: Any = Candidate.mobile
+    for char in (" ", "-", "+", "(", ")"):
+        expr = func.replace(expr, char, "")
+    return expr
+
+
+def _find_candidate_by_mobile(session: Session, mobile: str) -> Candidate | None:
+    variants = [mobile, "86" + mobile, "0086" + mobile]
+    matches = list(
+        session.scalars(
+            select(Candidate)
+            .where(Candidate.deleted.is_(false()), _stored_mobile_digits().in_(variants))
+            .limit(2)
+        )
+    )
+    # Two candidates sharing a number is ambiguous: never guess whose results to show.
+    return matches[0] if len(matches) == 1 else None
+
+
+def _link_candidate(session: Session, candidate: Candidate, user_id: str, now: datetime) -> None:
+    before = candidate.linked_dingtalk_user_id
+    candidate.linked_dingtalk_user_id = user_id
+    session.add(
+        ChangeHistory(
+            entity_kind="candidate",
+            entity_id=candidate.id,
+            version=candidate.version,
+            event_id=None,
+            source="local",
+            operation="updated",
+            received_at=now,
+            applied_at=now,
+            changes={"linked_dingtalk_user_id": {"before": before, "after": user_id}},
+            data={
+                "reason": "mini-app first login: DingTalk user's mobile matched the candidate's",
+                "linked_dingtalk_user_id": user_id,
+            },
+        )
+    )
+    log.info("linked candidate %s to a DingTalk user on first login", candidate.id)
+
+
+def identify_person(session: Session, user_id: str, mobile: str | None, *, now: datetime) -> Viewer:
+    """Find the staff member and/or candidate behind a DingTalk user, linking by mobile once."""
+    with unit_of_work(session):
+        staff = session.scalars(
+            select(Staff).where(Staff.dingtalk_user_id == user_id, Staff.deleted.is_(false()))
+        ).first()
+        candidate = session.scalars(
+            select(Candidate).where(
+                Candidate.deleted.is_(false()),
+                or_(
+                    Candidate.dingtalk_user_id == user_id,
+                    Candidate.linked_dingtalk_user_id == user_id,
+                ),
+            )
+        ).first()
+        normalised = normalise_mobile(mobile)
+        if candidate is None and normalised:
+            match = _find_candidate_by_mobile(session, normalised)
+            if match is not None and match.effective_dingtalk_user_id is None:
+                _link_candidate(session, match, user_id, now)
+                candidate = match
+        if staff is None and candidate is None:
+            raise Forbidden(
+                "this DingTalk account is neither a candidate nor HR staff known to the EHR",
+                code="unknown_person",
+            )
+        roles = tuple(r for r, present in ((CANDIDATE, candidate), (STAFF, staff)) if present)
+        return Viewer(
+            dingtalk_user_id=user_id,
+            staff_id=staff.id if staff else None,
+            staff_role=staff.role if staff else None,
+            candidate_id=candidate.id if candidate else None,
+            roles=roles,
+        )
+
+
+def issue_session_token(
+    secret: str, viewer: Viewer, *, now: datetime, ttl_seconds: int
+) -> SessionToken:
+    """Sign the viewer's identity and roles with an expiry."""
+    expires_at = now + timedelta(seconds=ttl_seconds)
+    claims = {
+        "uid": viewer.dingtalk_user_id,
+        "sid": viewer.staff_id,
+        "srole": viewer.staff_role,
+        "cid": viewer.candidate_id,
+        "roles": list(viewer.roles),
+        "exp": int(expires_at.timestamp()),
+    }
+    token = URLSafeSerializer(secret, salt=TOKEN_SALT).dumps(claims)
+    return SessionToken(token=token, expires_at=expires_at, viewer=viewer)
+
+
+def verify_session_token(secret: str, token: str, *, now: datetime) -> Viewer:
+    """Return the viewer a token names, or Unauthenticated for a tampered or expired token."""
+    try:
+        claims = URLSafeSerializer(secret, salt=TOKEN_SALT).loads(token)
+    except BadSignature:
+        raise Unauthenticated("session token is invalid", code="invalid_token") from None
+    if not isinstance(claims, dict) or not isinstance(claims.get("exp"), int):
+        raise Unauthenticated("session token is invalid", code="invalid_token")
+    if claims["exp"] <= now.timestamp():
+        raise Unauthenticated("session token has expired", code="token_expired")
+    return Viewer(
+        dingtalk_user_id=claims.get("uid"),
+        staff_id=claims.get("sid"),
+        staff_role=claims.get("srole"),
+        candidate_id=claims.get("cid"),
+        roles=tuple(claims.get("roles") or ()),
+    )

@@ -1,0 +1,64 @@
+"""`POST /ehr/events`: verify the EHR's signature, parse the batch, call one service, answer."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from datetime import UTC, datetime
+
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from services.ehr_sync import check_batch, ingest_events
+from services.errors import InvalidInput, Unauthenticated
+
+bp = Blueprint("ehr_webhook", __name__)
+SIGNATURE_PREFIX = "v1="
+
+
+def verify_signature(
+    *,
+    secret: str,
+    timestamp: str | None,
+    signature: str | None,
+    body: bytes,
+    now: datetime,
+    tolerance_seconds: int,
+) -> None:
+    """Raise Unauthenticated unless the headers sign `body` with `secret` within the window."""
+    if not timestamp or not signature:
+        raise Unauthenticated("X-EHR-Timestamp and X-EHR-Signature are required", code="unsigned")
+    if not timestamp.isdigit() or len(timestamp) > 12:
+        raise Unauthenticated("X-EHR-Timestamp must be Unix seconds", code="bad_timestamp")
+    if abs(now.timestamp() - int(timestamp)) > tolerance_seconds:
+        raise Unauthenticated(
+            f"X-EHR-Timestamp is more than {tolerance_seconds} s from the server's clock",
+            code="timestamp_out_of_window",
+        )
+    expected = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
+    if not hmac.compare_digest(SIGNATURE_PREFIX + expected.hexdigest(), signature.strip()):
+        raise Unauthenticated("X-EHR-Signature does not match", code="bad_signature")
+
+
+@bp.post("/ehr/events")
+def receive_events() -> Response:
+    from web.app import db_session, get_runtime
+
+    settings = get_runtime(current_app).settings
+    now = datetime.now(UTC)
+    body = request.get_data(cache=False)  # over MAX_CONTENT_LENGTH (1 MiB): 413 before reading
+    verify_signature(
+        secret=settings.require("EHR_WEBHOOK_SECRET"),
+        timestamp=request.headers.get("X-EHR-Timestamp"),
+        signature=request.headers.get("X-EHR-Signature"),
+        body=body,
+        now=now,
+        tolerance_seconds=settings.EHR_TIMESTAMP_TOLERANCE_SECONDS,
+    )
+    try:
+        payload = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InvalidInput("the body is not JSON", code="invalid_json") from exc
+    events = check_batch(payload)
+    result = ingest_events(db_session(), events, source="push", received_at=now)
+    return jsonify(result.answer())
