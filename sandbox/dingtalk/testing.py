@@ -65,6 +65,8 @@ def running_sandbox(
     ]
     for key, value in (options or {}).items():
         cmd += ["--option", f"{key}={value}"]
+    if log_file:
+        Path(log_file).parent.mkdir(parents=True, exist_ok=True)
     sink = open(log_file, "a", encoding="utf-8") if log_file else None  # noqa: SIM115
     proc = subprocess.Popen(
         cmd,
