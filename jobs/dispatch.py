@@ -13,6 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from jobs.queues import NOTIFY_QUEUE, queue
+from services import notify_catalog  # noqa: F401  (fills the planner registry)
+from services.notify_registry import PLANNERS
 from storage.outbox_dispatch import Dispatcher
 from storage.sync_models import OutboxEvent
 
@@ -45,12 +47,19 @@ def enqueue_outbox(redis: Redis, outbox_id: int, kind: str | None = None) -> Non
     )
 
 
+def consumed_kinds() -> frozenset[str]:
+    """Outbox kinds something acts on; the others are kept as the record of what happened."""
+    return frozenset(PLANNERS) | frozenset(JOB_FOR_KIND)
+
+
 def make_dispatcher(redis: Redis) -> Dispatcher:
-    """The after-commit hook's target: enqueue each committed outbox row."""
+    """The after-commit hook's target: enqueue each committed outbox row that has a consumer."""
+    kinds = consumed_kinds()
 
     def dispatch(outbox: list[tuple[int, str]]) -> None:
         for outbox_id, kind in outbox:
-            enqueue_outbox(redis, outbox_id, kind)
+            if kind in kinds:
+                enqueue_outbox(redis, outbox_id, kind)
 
     return dispatch
 
@@ -76,14 +85,21 @@ def sweep_outbox(
     *,
     now: datetime,
     older_than: timedelta = timedelta(seconds=60),
+    max_age: timedelta = timedelta(hours=24),
     limit: int = 500,
 ) -> list[int]:
-    """Re-dispatch open outbox rows whose job vanished (Redis down at commit, worker killed)."""
+    """Re-dispatch open outbox rows whose job vanished (Redis down at commit, worker killed).
+
+    Rows older than `max_age` are left alone: a day-old "your score is out" helps nobody, and a
+    newly added card kind must not flood people with the backlog of its past events.
+    """
     rows = session.execute(
         select(OutboxEvent.id, OutboxEvent.kind)
         .where(
             OutboxEvent.state.in_(("pending", "dispatched")),
+            OutboxEvent.kind.in_(sorted(consumed_kinds())),
             OutboxEvent.created_at < now - older_than,
+            OutboxEvent.created_at > now - max_age,
         )
         .order_by(OutboxEvent.id)
         .limit(limit)

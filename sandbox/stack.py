@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
-from config import load_settings
+from config import Settings, load_settings
 from storage.db import upgrade_database
 
 REPO = Path(__file__).resolve().parent.parent
@@ -64,9 +64,23 @@ def _wait_http(url: str, timeout: float = 30.0) -> bool:
     return False
 
 
-def _children(web_port: int) -> list[Child]:
+def _children(web_port: int, sandbox_port: int, ehr_port: int, settings: Settings) -> list[Child]:
     py = sys.executable
+    web = f"http://127.0.0.1:{web_port}"
     return [
+        # The local DingTalk first: the listener and the worker talk to it from their start.
+        Child(
+            "dingtalk-sandbox",
+            [
+                py,
+                "-m",
+                "sandbox.dingtalk",
+                "--port",
+                str(sandbox_port),
+                "--seed",
+                str(REPO / "sandbox" / "demo_org.json"),
+            ],
+        ),
         Child(
             "web",
             [
@@ -84,28 +98,56 @@ def _children(web_port: int) -> list[Child]:
         ),
         Child("worker", [py, "-m", "jobs.worker"]),
         Child("scheduler", [py, "-m", "jobs.scheduler"]),
+        Child("listener", [py, "-m", "bot.listener"]),
+        # The demo EHR waits for the web app, then pushes its scenario to the webhook.
+        Child(
+            "demo-ehr",
+            [
+                py,
+                "-m",
+                "sandbox.ehr",
+                "--port",
+                str(ehr_port),
+                "--webhook-url",
+                f"{web}/ehr/events",
+                "--webhook-secret",
+                settings.require("EHR_WEBHOOK_SECRET"),
+                "--api-token",
+                settings.require("EHR_API_TOKEN"),
+                "--push-scenario",
+            ],
+        ),
     ]
 
 
-def _banner(web_port: int, redis_url: str, database_url: str) -> str:
+def _banner(web_port: int, sandbox_port: int, ehr_port: int, settings: Settings) -> str:
     base = f"http://127.0.0.1:{web_port}"
     return f"""
 My Interviews is running (development mode, embedded stack). Ctrl-C stops everything.
 
-  web (gunicorn wsgi:app)   {base}
-  health                    {base}/healthz
-  database                  {database_url}
-  redis (embedded)          {redis_url}
-  worker, scheduler         python -m jobs.worker, python -m jobs.scheduler
+  web (gunicorn wsgi:app)     {base}   health: {base}/healthz
+  mini-app API (OpenAPI)      {base}/api/v1/openapi.json
+  DingTalk sandbox            http://127.0.0.1:{sandbox_port}   inbox: /_sim/inbox
+  demo EHR                    http://127.0.0.1:{ehr_port}   write-backs: /_demo/decisions
+  database                    {settings.DATABASE_URL}
+  redis (embedded)            {settings.REDIS_URL}
+  worker, scheduler, listener python -m jobs.worker | jobs.scheduler | bot.listener
+{_walkthrough(web_port, sandbox_port, ehr_port)}"""
 
-Try:
-  curl {base}/healthz
-"""
+
+def _walkthrough(web_port: int, sandbox_port: int, ehr_port: int) -> str:
+    try:
+        from sandbox.walkthrough import walkthrough_banner
+    except ImportError:
+        return f"\nTry: open http://127.0.0.1:{sandbox_port}/_sim/inbox?userid=hr_lina\n"
+    return walkthrough_banner(web_port, sandbox_port, ehr_port)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sandbox.stack")
     parser.add_argument("--web-port", type=int, default=int(os.environ.get("WEB_PORT", "8000")))
+    parser.add_argument("--sandbox-port", type=int, default=8790)
+    parser.add_argument("--ehr-port", type=int, default=8791)
     args = parser.parse_args(argv)
     os.chdir(REPO)
     settings = load_settings()
@@ -115,7 +157,20 @@ def main(argv: list[str] | None = None) -> int:
     print("migrating the database ...", flush=True)
     upgrade_database(settings.require("DATABASE_URL"))
 
-    children = _children(args.web_port)
+    for port in (args.web_port, args.sandbox_port, args.ehr_port):
+        if _port_in_use(port):
+            raise SystemExit(f"port {port} is taken: stop what runs there first")
+    # Point every child at the local DingTalk and EHR on the chosen ports (unless set by hand).
+    local = f"http://127.0.0.1:{args.sandbox_port}"
+    for name, value in (
+        ("DINGTALK_API_BASE", local),
+        ("DINGTALK_OAPI_BASE", local),
+        ("EHR_BASE_URL", f"http://127.0.0.1:{args.ehr_port}"),
+        ("MINIAPP_URL", f"http://127.0.0.1:{args.web_port}/app/"),
+    ):
+        os.environ.setdefault(name, value)
+    settings = load_settings()
+    children = _children(args.web_port, args.sandbox_port, args.ehr_port, settings)
     stopping = False
 
     def _stop(_signum: int, _frame: FrameType | None) -> None:
@@ -127,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     for child in children:
         child.process = subprocess.Popen(child.argv, cwd=REPO)
     if _wait_http(f"http://127.0.0.1:{args.web_port}/healthz"):
-        print(_banner(args.web_port, redis_url, settings.require("DATABASE_URL")), flush=True)
+        print(_banner(args.web_port, args.sandbox_port, args.ehr_port, settings), flush=True)
     exit_code = 0
     while not stopping:
         for child in children:
