@@ -61,10 +61,10 @@ def _env(sandbox: str, rate: float) -> dict[str, str]:
     }
 
 
-def _start(stack: ExitStack, argv: list[str], env: dict[str, str]) -> None:
-    proc = subprocess.Popen(
-        argv, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
+def _start(stack: ExitStack, argv: list[str], env: dict[str, str], log: str) -> None:
+    Path("test-output").mkdir(exist_ok=True)
+    sink = stack.enter_context(open(f"test-output/bench-notify-{log}.log", "w"))  # noqa: SIM115
+    proc = subprocess.Popen(argv, cwd=REPO, env=env, stdout=sink, stderr=subprocess.STDOUT)
 
     def _stop() -> None:
         proc.terminate()
@@ -74,6 +74,13 @@ def _start(stack: ExitStack, argv: list[str], env: dict[str, str]) -> None:
             proc.kill()
 
     stack.callback(_stop)
+
+
+def _healthy(web: str) -> bool:
+    try:
+        return requests.get(f"{web}/healthz", timeout=2).ok
+    except requests.RequestException:
+        return False
 
 
 def _post(web: str, events: list[dict[str, Any]]) -> None:
@@ -173,10 +180,11 @@ def main() -> int:
             stack,
             [sys.executable, "-m", "gunicorn", "wsgi:app", "-w", "2", "-b", f"127.0.0.1:{port}"],
             env,
+            "web",
         )
-        for _ in range(2):
-            _start(stack, [sys.executable, "-m", "jobs.worker", "notify"], env)
-        wait_until(lambda: requests.get(f"{web}/healthz", timeout=2).ok, timeout=60)
+        for n in range(2):
+            _start(stack, [sys.executable, "-m", "jobs.worker", "notify"], env, f"worker{n}")
+        wait_until(lambda: _healthy(web), timeout=60)
         _post(web, _org_events(load_org()))
         rate = _phase_rate(web, sim, engine, args.events)
         latency = _phase_latency(web, sim, engine, args.samples)

@@ -240,7 +240,7 @@ def requirement_todo(
                 "due": fmt_time(due, lang),
                 "upload_url": upload_url,
                 "status": status,
-                "status_label": t(f"status_{status}", lang),
+                "status_label": t(f"status_{status}", lang) if status else "",
             }
         ),
     )

@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from config.settings_bot import BotSettings
 from config.settings_clock import ClockSettings
 from config.settings_ehr import EhrSyncSettings
 from config.settings_miniapp import MiniAppSettings
@@ -63,7 +64,9 @@ DEV_DEFAULTS: dict[str, Any] = {
 }
 
 
-class Settings(EhrSyncSettings, MiniAppSettings, NotifySettings, ClockSettings, BaseSettings):
+class Settings(
+    BotSettings, EhrSyncSettings, MiniAppSettings, NotifySettings, ClockSettings, BaseSettings
+):
     """Every setting of every process. Tests build `Settings(...)` directly.
 
     Feature settings live in the mixins (config/settings_*.py) so each feature owns its fields.

@@ -19,6 +19,7 @@ DEFAULT_CARD_TEMPLATES: dict[str, str] = {
     "next_round": "mi-next-round-v1.schema",
     "requirement_todo": "mi-requirement-todo-v1.schema",
     "requirement_review_hr": "mi-requirement-review-hr-v1.schema",
+    "rejection_notice": "mi-rejection-notice-v1.schema",
 }
 
 

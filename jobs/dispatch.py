@@ -27,7 +27,13 @@ RETRY = Retry(max=5, interval=[5, 15, 60, 180, 600])
 # Most outbox kinds only need cards; a decision is first written back to the EHR, and that job
 # then delivers the cards (so the cards can say whether the EHR accepted it).
 DEFAULT_JOB = "jobs.notify.deliver_outbox_event"
-JOB_FOR_KIND: dict[str, str] = {"decision.recorded": "jobs.writeback.process_decision_event"}
+WRITE_BACK = "jobs.writeback.process_decision_event"
+JOB_FOR_KIND: dict[str, str] = {
+    "decision.recorded": WRITE_BACK,
+    "score.flagged": WRITE_BACK,  # a flag goes to the EHR as a hold with the note
+    "interview.deadline_extended": WRITE_BACK,
+    "requirement.reviewed": WRITE_BACK,
+}
 
 
 def job_id(outbox_id: int) -> str:

@@ -89,8 +89,18 @@ def _work_notice(work: DeliveryWork, policy: NotifyPolicy) -> dict[str, object]:
     }
 
 
-def _send_card(client: DingTalkClient, work: DeliveryWork, user_id: str, template_id: str) -> bool:
-    """Create or update the card; False when DingTalk could not put it in the user's chat."""
+def _send_card(
+    client: DingTalkClient,
+    work: DeliveryWork,
+    user_id: str,
+    template_id: str,
+    route_key: str | None = None,
+) -> bool:
+    """Create or update the card; False when DingTalk could not put it in the user's chat.
+
+    With a callback route key the card's clicks come as signed HTTP callbacks (protocol 6.3)
+    instead of over the Stream connection.
+    """
     if work.operation == "update":
         client.update_card(work.out_track_id, work.card.data)
         return True
@@ -100,6 +110,8 @@ def _send_card(client: DingTalkClient, work: DeliveryWork, user_id: str, templat
             template_id=template_id,
             user_id=user_id,
             card_data=work.card.data,
+            callback_type="HTTP" if route_key else "STREAM",
+            callback_route_key=route_key,
         )
     )
     spaces = (result.get("result") or {}).get("deliverResults") or []
@@ -124,7 +136,8 @@ def send_delivery(
     try:
         if work.channel == "card":
             template_id = runtime.settings.DINGTALK_CARD_TEMPLATES.get(work.template, work.template)
-            if _try_card(client, work, user_id, template_id):
+            route_key = runtime.settings.DINGTALK_CARD_CALLBACK_ROUTE_KEY
+            if _try_card(client, work, user_id, template_id, route_key):
                 record("sent", user_id=user_id)
                 return 1
             if work.operation == "update":
@@ -142,10 +155,16 @@ def send_delivery(
         raise
 
 
-def _try_card(client: DingTalkClient, work: DeliveryWork, user_id: str, template_id: str) -> bool:
+def _try_card(
+    client: DingTalkClient,
+    work: DeliveryWork,
+    user_id: str,
+    template_id: str,
+    route_key: str | None,
+) -> bool:
     """The card, or False when it cannot reach the user (then the work notice is the fallback)."""
     try:
-        return _send_card(client, work, user_id, template_id)
+        return _send_card(client, work, user_id, template_id, route_key)
     except DingTalkBadRequest as exc:
         log.info(
             "card not deliverable, falling back to a work notice",

@@ -36,4 +36,25 @@ REGISTRY: tuple[PeriodicJob, ...] = (
         queue=SYNC_QUEUE,
         timeout_seconds=3600,
     ),
+    # The clock: due reminders (and held ones once the working window opens), every minute.
+    PeriodicJob(
+        name="reminder-sweep",
+        func="jobs.clock.sweep_reminders_job",
+        every=timedelta(seconds=60),
+        timeout_seconds=300,
+    ),
+    # No-show rate per position and batch, alerting once per crossing.
+    PeriodicJob(
+        name="no-show-alerts",
+        func="jobs.clock.sweep_no_show_alerts_job",
+        every=timedelta(minutes=5),
+        timeout_seconds=300,
+    ),
+    # Auto-applied score policies on newly published scores.
+    PeriodicJob(
+        name="score-policies",
+        func="jobs.clock.apply_score_policies_job",
+        every=timedelta(seconds=60),
+        timeout_seconds=300,
+    ),
 )

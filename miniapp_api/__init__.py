@@ -10,14 +10,14 @@ from miniapp_api.spec import API_PREFIX, openapi_document
 from storage.runtime import Runtime
 
 CORS_HEADERS = "Authorization, Content-Type, Accept-Language"
-CORS_METHODS = "GET, POST, OPTIONS"
+CORS_METHODS = "GET, POST, PUT, OPTIONS"
 
 
 def _blueprint() -> Blueprint:
-    from miniapp_api import routes_auth, routes_candidate, routes_hr
+    from miniapp_api import routes_auth, routes_candidate, routes_hr, routes_policies
 
     api = Blueprint("miniapp_api", __name__, url_prefix=API_PREFIX)
-    for child in (routes_auth.bp, routes_candidate.bp, routes_hr.bp):
+    for child in (routes_auth.bp, routes_candidate.bp, routes_hr.bp, routes_policies.bp):
         api.register_blueprint(child)
 
     @api.get("/openapi.json")

@@ -2,13 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
+from typing import Any, Protocol
 
-from sqlalchemy import false, select
+from sqlalchemy import (
+    Float,
+    Row,
+    Select,
+    String,
+    bindparam,
+    cast,
+    exists,
+    false,
+    literal,
+    null,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
+from services.errors import NotFound
 from services.score_visibility import (
     VISIBLE_STATUSES,
     CommentView,
@@ -16,8 +32,16 @@ from services.score_visibility import (
     ScoreView,
     candidate_score_view,
 )
-from services.visibility import Viewer, candidate_interviews, get_interview_for_candidate
-from storage.models import Application, Interview, Position, Score
+from services.visibility import Viewer, candidate_interview_rows, candidate_params
+from storage.models import (
+    Application,
+    Interview,
+    Position,
+    Requirement,
+    Score,
+    ScoreComment,
+    ScoreDimension,
+)
 
 PIPELINE = ("screening", "ai_interview", "interview", "offer", "hired")
 CLOSED_STAGES = ("rejected", "withdrawn")
@@ -110,17 +134,27 @@ class CandidateReport:
     progress: list[ProgressStep]
 
 
-def _todos(application: Application, lang: str) -> list[Todo]:
+def _todos(requirements: Iterable[tuple[str, str, str]], lang: str) -> list[Todo]:
+    """To-dos from (key, label, status) of an application's requirements, in their order."""
     todos = []
-    for req in application.requirements:
-        if req.status in ("missing", "rejected"):
-            code = "upload_requirement" if req.status == "missing" else "resubmit_requirement"
-            todos.append(Todo(code, labelled(code, lang).label, req.key, req.label))
+    for key, label, status in requirements:
+        if status in ("missing", "rejected"):
+            code = "upload_requirement" if status == "missing" else "resubmit_requirement"
+            todos.append(Todo(code, labelled(code, lang).label, key, label))
     return todos
 
 
+class InterviewState(Protocol):
+    @property
+    def status(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def deadline_at(self) -> datetime | None: ...
+
+
 def next_step_code(
-    stage: str, interview: Interview, *, has_result: bool, has_todos: bool, now: datetime
+    stage: str, interview: InterviewState, *, has_result: bool, has_todos: bool, now: datetime
 ) -> str:
     """Derive the candidate's next step from the application stage and interview state."""
     closed = {"rejected": "closed_rejected", "withdrawn": "closed_withdrawn", "hired": "hired"}
@@ -146,12 +180,16 @@ def next_step_code(
     return code
 
 
-def progress_steps(stage: str, interviews: Iterable[Interview], lang: str) -> list[ProgressStep]:
-    """Return the stage pipeline with the current stage marked (or where a closed one stopped)."""
+def progress_steps(stage: str, kinds: Collection[str], lang: str) -> list[ProgressStep]:
+    """Return the stage pipeline with the current stage marked (or where a closed one stopped).
+
+    `kinds` are the kinds of the application's live interviews; only whether there is any, and
+    any besides "ai", matters.
+    """
     if stage in PIPELINE:
         current, state_at = PIPELINE.index(stage), "current"
     else:
-        kinds = {iv.kind for iv in interviews}
+        kinds = set(kinds)
         reached = "interview" if kinds - {"ai"} else "ai_interview" if kinds else "screening"
         current, state_at = PIPELINE.index(reached), "stopped"
     steps = []
@@ -163,59 +201,80 @@ def progress_steps(stage: str, interviews: Iterable[Interview], lang: str) -> li
     return steps
 
 
-def _visible_score_ids(session: Session, interview_ids: list[str]) -> dict[str, Score]:
-    """Return the latest published/revised live score per interview."""
-    if not interview_ids:
-        return {}
-    scores = session.scalars(
-        select(Score)
-        .where(
-            Score.interview_id.in_(interview_ids),
-            Score.deleted.is_(false()),
-            Score.status.in_(VISIBLE_STATUSES),
-        )
-        .order_by(Score.published_at.asc().nulls_first(), Score.version.asc())
-    )
-    latest: dict[str, Score] = {}
-    for score in scores:
-        latest[score.interview_id] = score
-    return latest
+_I = Interview.__table__
+_A = Application.__table__
+_P = Position.__table__
+_S = Score.__table__
+_R = Requirement.__table__
+_D = ScoreDimension.__table__
+_C = ScoreComment.__table__
+_TODO_STATUSES = ("missing", "rejected")
 
 
-def _interviews_with_result(session: Session, interview_ids: list[str]) -> set[str]:
-    # Existence only: loading whole scores would also load their dimensions and comments.
-    if not interview_ids:
-        return set()
-    return set(
-        session.scalars(
-            select(Score.interview_id).where(
-                Score.interview_id.in_(interview_ids),
-                Score.deleted.is_(false()),
-                Score.status.in_(VISIBLE_STATUSES),
-            )
-        )
+def _visible_score(score: Any, interview_id: Any) -> Any:
+    """Filter on `score` (an alias: subqueries must not correlate with an outer score)."""
+    return (
+        (score.c.interview_id == interview_id)
+        & score.c.deleted.is_(false())
+        & score.c.status.in_(VISIBLE_STATUSES)
     )
+
+
+def _interview_rows(*extra: Any) -> Select[Any]:
+    # One row per interview and open to-do requirement (outer join: none gives one row).
+    result = _S.alias("result")
+    has_result = exists().where(_visible_score(result, _I.c.id)).label("has_result")
+    return candidate_interview_rows(
+        _I.c.id,
+        _I.c.round,
+        _I.c.kind,
+        _I.c.status,
+        _I.c.scheduled_at,
+        _I.c.deadline_at,
+        _I.c.interviewer_names,
+        _A.c.id.label("application_id"),
+        _A.c.stage,
+        _P.c.id.label("position_id"),
+        _P.c.title.label("position_title"),
+        has_result,
+        _R.c.key.label("req_key"),
+        _R.c.label.label("req_label"),
+        _R.c.status.label("req_status"),
+        *extra,
+    ).outerjoin(_R, (_R.c.application_id == _A.c.id) & _R.c.status.in_(_TODO_STATUSES))
+
+
+def _group_rows(rows: Iterable[Row[Any]]) -> list[tuple[Row[Any], list[tuple[str, str, str]]]]:
+    """Fold the requirement rows of each interview back into (interview row, requirements)."""
+    grouped: dict[str, tuple[Row[Any], list[tuple[str, str, str]]]] = {}
+    for row in rows:
+        entry = grouped.setdefault(row.id, (row, []))
+        if row.req_key is not None:
+            entry[1].append((row.req_key, row.req_label, row.req_status))
+    return list(grouped.values())
 
 
 def _interview_view(
-    row: tuple[Interview, Application, Position], *, has_result: bool, lang: str, now: datetime
+    row: Row[Any],
+    requirements: list[tuple[str, str, str]],
+    *,
+    has_result: bool,
+    lang: str,
+    now: datetime,
 ) -> CandidateInterview:
-    interview, application, position = row
-    todos = _todos(application, lang)
-    code = next_step_code(
-        application.stage, interview, has_result=has_result, has_todos=bool(todos), now=now
-    )
+    todos = _todos(requirements, lang)
+    code = next_step_code(row.stage, row, has_result=has_result, has_todos=bool(todos), now=now)
     return CandidateInterview(
-        id=interview.id,
-        application_id=application.id,
-        position_id=position.id,
-        position_title=position.title,
-        round=interview.round,
-        kind=labelled(interview.kind, lang),
-        status=labelled(interview.status, lang),
-        scheduled_at=interview.scheduled_at,
-        deadline_at=interview.deadline_at,
-        interviewer_names=list(interview.interviewer_names or []),
+        id=row.id,
+        application_id=row.application_id,
+        position_id=row.position_id,
+        position_title=row.position_title,
+        round=row.round,
+        kind=labelled(row.kind, lang),
+        status=labelled(row.status, lang),
+        scheduled_at=row.scheduled_at,
+        deadline_at=row.deadline_at,
+        interviewer_names=list(row.interviewer_names or []),
         result_available=has_result,
         next_step=labelled(code, lang),
         todos=todos,
@@ -225,13 +284,105 @@ def _interview_view(
 def list_interviews_for_candidate(
     session: Session, viewer: Viewer, *, lang: str, now: datetime
 ) -> list[CandidateInterview]:
-    """Return every live interview of the candidate, newest first, with next steps and to-dos."""
-    query = candidate_interviews(viewer).order_by(
-        Interview.scheduled_at.desc().nulls_last(), Interview.round.desc(), Interview.id
+    """Return every live interview of the candidate, newest first, with next steps and to-dos.
+
+    One Core query (interviews, application, position, open to-dos, whether a result exists).
+    """
+    rows = session.execute(_list_query(), candidate_params(viewer))
+    return [
+        _interview_view(row, reqs, has_result=bool(row.has_result), lang=lang, now=now)
+        for row, reqs in _group_rows(rows)
+    ]
+
+
+# The statements are built once per process (building one costs more than running it).
+@cache
+def _list_query() -> Select[Any]:
+    return _interview_rows().order_by(
+        _I.c.scheduled_at.desc().nulls_last(),
+        _I.c.round.desc(),
+        _I.c.id,
+        _R.c.ordinal,
+        _R.c.key,
     )
-    rows = [(r[0], r[1], r[2]) for r in session.execute(query)]
-    with_result = _interviews_with_result(session, [r[0].id for r in rows])
-    return [_interview_view(r, has_result=r[0].id in with_result, lang=lang, now=now) for r in rows]
+
+
+@cache
+def _report_query() -> Select[Any]:
+    other = _I.alias("sibling")
+    sibling = select(other.c.id).where(
+        other.c.application_id == _A.c.id, other.c.deleted.is_(false())
+    )
+    return (
+        _interview_rows(
+            _S.c.id.label("score_id"),
+            _S.c.status.label("score_status"),
+            _S.c.overall,
+            sibling.exists().label("any_interview"),
+            sibling.where(other.c.kind != "ai").exists().label("non_ai_interview"),
+        )
+        .outerjoin(_S, _S.c.id == _latest_visible_score_id(_I.c.id))
+        .where(_I.c.id == bindparam("interview_id", type_=String))
+        .order_by(_R.c.ordinal, _R.c.key)
+    )
+
+
+@cache
+def _score_parts_query(parts: frozenset[str]) -> Any:
+    selects = []
+    if "dimensions" in parts:
+        selects.append(
+            select(
+                literal("d").label("part"),
+                _D.c.ordinal,
+                _D.c.key.label("a"),
+                _D.c.label.label("b"),
+                _D.c.score,
+                _D.c.max_score,
+            ).where(_D.c.score_id == bindparam("score_id", type_=String))
+        )
+    if "comments" in parts:
+        selects.append(
+            select(
+                literal("c").label("part"),
+                _C.c.ordinal,
+                _C.c.author.label("a"),
+                _C.c.text.label("b"),
+                cast(null(), Float).label("score"),
+                cast(null(), Float).label("max_score"),
+            ).where(_C.c.score_id == bindparam("score_id", type_=String))
+        )
+    if not selects:
+        return None
+    query = union_all(*selects) if len(selects) > 1 else selects[0]
+    return query.order_by("part", "ordinal", "a")
+
+
+def _latest_visible_score_id(interview_id: Any) -> Any:
+    """The latest published/revised live score of an interview (by publish time, then version)."""
+    latest = _S.alias("latest")
+    return (
+        select(latest.c.id)
+        .where(_visible_score(latest, interview_id))
+        .order_by(
+            latest.c.published_at.desc().nulls_last(), latest.c.version.desc(), latest.c.id.desc()
+        )
+        .limit(1)
+        .scalar_subquery()
+    )
+
+
+def _score_parts(
+    session: Session, score_id: str, policy: frozenset[str]
+) -> tuple[tuple[DimensionView, ...], tuple[CommentView, ...]]:
+    # Only the parts the policy shows are read; one round trip for both.
+    query = _score_parts_query(policy & {"dimensions", "comments"})
+    if query is None:
+        return (), ()
+    rows = session.execute(query, {"score_id": score_id}).all()
+    dimensions = tuple(DimensionView(r.a, r.b, r.score, r.max_score) for r in rows if r.part == "d")
+    comments = tuple(CommentView(r.a, r.b) for r in rows if r.part == "c")
+    return dimensions, comments
 
 
 def get_report_for_candidate(
@@ -244,29 +395,30 @@ def get_report_for_candidate(
     now: datetime,
 ) -> CandidateReport:
     """Return one interview's report as the company's visibility policy allows; never a draft."""
-    row = get_interview_for_candidate(session, viewer, interview_id)
-    interview, application, _position = row
-    score = _visible_score_ids(session, [interview.id]).get(interview.id)
-    siblings = session.scalars(
-        select(Interview).where(
-            Interview.application_id == application.id, Interview.deleted.is_(false())
-        )
-    )
+    params = {**candidate_params(viewer), "interview_id": interview_id}
+    grouped = _group_rows(session.execute(_report_query(), params))
+    if not grouped:
+        raise NotFound(f"interview {interview_id} not found")
+    row, requirements = grouped[0]
     view = None
-    if score is not None:
+    if row.score_id is not None:
+        dimensions, comments = _score_parts(session, row.score_id, policy)
         full = ScoreView(
-            score_id=score.id,
-            status=score.status,
-            overall=score.overall,
-            dimensions=tuple(
-                DimensionView(d.key, d.label, d.score, d.max_score) for d in score.dimensions
-            ),
-            comments=tuple(CommentView(c.author, c.text) for c in score.comments),
+            score_id=row.score_id,
+            status=row.score_status,
+            overall=row.overall,
+            dimensions=dimensions,
+            comments=comments,
         )
         view = candidate_score_view(full, policy)
+    kinds = ({"ai"} if row.any_interview else set()) | (
+        {"other"} if row.non_ai_interview else set()
+    )
     return CandidateReport(
-        interview=_interview_view(row, has_result=view is not None, lang=lang, now=now),
-        stage=labelled(application.stage, lang),
+        interview=_interview_view(
+            row, requirements, has_result=view is not None, lang=lang, now=now
+        ),
+        stage=labelled(row.stage, lang),
         score=view,
-        progress=progress_steps(application.stage, siblings, lang),
+        progress=progress_steps(row.stage, kinds, lang),
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -14,6 +14,7 @@ from cards.builders import Card, Dimension, ScoreView
 from services.notifications import load_score_chain
 from services.notify_policy import NotifyPolicy
 from services.notify_registry import CONTENT, TITLES, content
+from services.score_policy import PolicyConfig, evaluate_policy
 from storage.action_models import Delivery
 from storage.db import unit_of_work
 from storage.models import VISIBLE_SCORE_STATUSES, Candidate, Score
@@ -52,10 +53,13 @@ def _score_view(
     )
 
 
-def _suggestion(score: Score, policy: NotifyPolicy) -> tuple[str, str]:
-    if score.overall >= policy.advance_threshold:
-        return "advance", f"overall {score.overall:g} >= {policy.advance_threshold:g}"
-    return "review", f"overall {score.overall:g} < {policy.advance_threshold:g}"
+def _suggestion(session: Session, score: Score, policy: NotifyPolicy) -> tuple[str, str]:
+    """The position's score policy (or the global one) applied to this score, with its reason."""
+    defaults = PolicyConfig(
+        advance_threshold=policy.advance_threshold, auto_reject=policy.auto_reject
+    )
+    outcome = evaluate_policy(session, score, now=datetime.now(UTC), defaults=defaults)
+    return outcome.suggestion, outcome.reason
 
 
 @content("score_candidate", "score_hr", title="AI 面试得分")
@@ -71,7 +75,7 @@ def _score_card(session: Session, delivery: Delivery, policy: NotifyPolicy) -> C
     full = frozenset({"overall", "dimensions", "comments"})
     view = _score_view(chain.score, chain, policy, parts=full)
     view = ScoreView(**{**view.__dict__, "report_url": policy.hr_report_url(chain.application.id)})
-    suggestion, reason = _suggestion(chain.score, policy)
+    suggestion, reason = _suggestion(session, chain.score, policy)
     return builders.score_hr(view, suggestion=suggestion, reason=reason, lang=lang)
 
 

@@ -16,6 +16,7 @@ class NotifyPolicy:
     candidate_score_parts: frozenset[str]
     advance_threshold: float
     notify_candidate_on_reject: bool
+    auto_reject: bool = False  # the built-in score policy's default (POLICY_AUTO_REJECT)
 
     def report_url(self, interview_id: str) -> str:
         return f"{self.miniapp_url.rstrip('/')}/#/interviews/{interview_id}"
@@ -35,4 +36,5 @@ def policy_from_settings(settings: Settings) -> NotifyPolicy:
         candidate_score_parts=parts,
         advance_threshold=settings.SCORE_ADVANCE_THRESHOLD,
         notify_candidate_on_reject=settings.NOTIFY_CANDIDATE_ON_REJECT,
+        auto_reject=settings.POLICY_AUTO_REJECT,
     )

@@ -11,21 +11,29 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import (
     ARRAY,
+    BigInteger,
+    Float,
     Integer,
     String,
     Subquery,
     any_,
+    bindparam,
     case,
     cast,
     false,
     func,
     literal,
+    null,
     select,
+    true,
+    union_all,
 )
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.orm import Session
 
 from services.score_visibility import VISIBLE_STATUSES
@@ -164,6 +172,10 @@ def _dimensions(session: Session, score_ids: list[str]) -> list[DimensionStats]:
         entry["sum"] += float(total or 0.0)
         if bin_index is not None:
             entry["bins"][int(bin_index)] = entry["bins"].get(int(bin_index), 0) + count
+    return _dimension_stats(grouped)
+
+
+def _dimension_stats(grouped: dict[str, dict[str, Any]]) -> list[DimensionStats]:
     return [
         DimensionStats(
             key=key,
@@ -212,14 +224,20 @@ def _by_education(rows: list[Any]) -> list[EducationStats]:
     ]
 
 
-def get_position_stats(
-    session: Session, viewer: Viewer, position_id: str, *, top_n: int = 10, now: datetime
-) -> PositionStats:
-    """Return the score statistics of a position the viewer may see."""
-    position = get_position_for_viewer(session, viewer, position_id)
-    latest = latest_scores(position.id)
-    # The latest-score set is the expensive part: select it once (one row per scored
-    # application) and aggregate those rows, instead of re-running it per statistic.
+@dataclass(frozen=True)
+class _Aggregates:
+    count: int
+    total: float
+    quartiles: tuple[float, float, float] | None
+    bins: dict[int, int]
+    dimensions: list[DimensionStats]
+    top: list[TopEntry]
+    by_education: list[EducationStats]
+
+
+def _aggregate_generic(session: Session, position_id: str, top_n: int) -> _Aggregates:
+    """Any database: fetch the latest score of each application and aggregate here."""
+    latest = latest_scores(position_id)
     rows = session.execute(
         select(
             latest.c.application_id,
@@ -232,31 +250,263 @@ def get_position_stats(
         .join(Candidate, Candidate.id == Application.candidate_id)
     ).all()
     values = sorted(float(r.overall) for r in rows)
-    count = len(values)
     bins: dict[int, int] = {}
     for value in values:
         index = BINS - 1 if value >= 100 else max(0, int(value // 10))
         bins[index] = bins.get(index, 0) + 1
     ranked = sorted(rows, key=lambda r: (-float(r.overall), r.application_id))[:top_n]
-    applications = session.scalar(
-        select(func.count()).where(
-            Application.position_id == position.id, Application.deleted.is_(false())
-        )
+    quartiles = (
+        (quantile(values, 0.25), quantile(values, 0.5), quantile(values, 0.75)) if values else None
     )
-    due, no_shows = _no_shows(session, position.id, now)
-    return PositionStats(
-        position_id=position.id,
-        applications=int(applications or 0),
-        count=count,
-        mean=sum(values) / count if count else None,
-        median=quantile(values, 0.5) if count else None,
-        q1=quantile(values, 0.25) if count else None,
-        q3=quantile(values, 0.75) if count else None,
-        quantile_method=QUANTILE_METHOD,
-        histogram=_histogram(bins),
+    return _Aggregates(
+        count=len(values),
+        total=sum(values),
+        quartiles=quartiles,
+        bins=bins,
         dimensions=_dimensions(session, [r.score_id for r in rows]),
         top=[TopEntry(r.application_id, r.name, float(r.overall)) for r in ranked],
         by_education=_by_education(list(rows)),
+    )
+
+
+_A = Application.__table__
+_I = Interview.__table__
+_S = Score.__table__
+_D = ScoreDimension.__table__
+_C = Candidate.__table__
+
+
+def _part(kind: str, **columns: Any) -> Any:
+    """One branch of the PostgreSQL stats union: every branch has the same typed columns."""
+    defaults: dict[str, Any] = {
+        "key": cast(null(), String),
+        "label": cast(null(), String),
+        "bin": cast(null(), Integer),
+        "n": cast(null(), BigInteger),
+        "total": cast(null(), Float),
+        "q1": cast(null(), Float),
+        "q2": cast(null(), Float),
+        "q3": cast(null(), Float),
+    }
+    defaults.update(columns)
+    return [literal(kind, String).label("part")] + [
+        value.label(name) for name, value in defaults.items()
+    ]
+
+
+@cache
+def _postgresql_stats_query() -> Any:
+    """All score statistics of a position in one statement: the latest visible score of each live
+    application is computed once (DISTINCT ON, a materialized CTE) and aggregated in SQL, so only
+    a few dozen rows travel instead of one per application."""
+    position_id = bindparam("position_id", type_=String)
+    live_position = (_A.c.position_id == position_id) & _A.c.deleted.is_(false())
+    # The position's live interviews, read once: for the latest scores and the no-show counts.
+    interviews = (
+        select(
+            _I.c.id,
+            _I.c.application_id,
+            _I.c.round,
+            _I.c.status,
+            _I.c.deadline_at,
+            _A.c.candidate_id,
+        )
+        .select_from(_I.join(_A, _A.c.id == _I.c.application_id))
+        .where(live_position, _I.c.deleted.is_(false()))
+        .cte("interviews")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
+    )
+    latest = (
+        select(
+            interviews.c.application_id,
+            _S.c.id.label("score_id"),
+            _S.c.overall,
+            _C.c.name,
+            _C.c.education,
+        )
+        .select_from(
+            interviews.join(_S, _S.c.interview_id == interviews.c.id).join(
+                _C, _C.c.id == interviews.c.candidate_id
+            )
+        )
+        .where(_S.c.deleted.is_(false()), _S.c.status.in_(VISIBLE_STATUSES))
+        .ext(distinct_on(interviews.c.application_id))
+        .order_by(
+            interviews.c.application_id,
+            _S.c.published_at.desc().nulls_last(),
+            interviews.c.round.desc(),
+            _S.c.id,
+        )
+        .cte("latest")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
+    )
+    # A lateral index lookup per latest score: the planner would otherwise hash the whole
+    # score_dimension table for a few thousand scores.
+    dimension = (
+        select(_D.c.key, _D.c.label, _D.c.score, _D.c.max_score)
+        .where(_D.c.score_id == latest.c.score_id)
+        .lateral("dimension")
+    )
+    overall = latest.c.overall
+    overall_bin = case(
+        (overall >= 100, BINS - 1),
+        (overall < 0, 0),
+        else_=cast(func.floor(overall / 10), Integer),
+    ).label("bin")
+    pct = dimension.c.score * 100.0 / func.nullif(dimension.c.max_score, 0)
+    dim_bin = case((pct >= 100, BINS - 1), else_=cast(func.floor(pct / 10), Integer)).label("bin")
+    ranked = (
+        select(latest.c.application_id, latest.c.name, overall)
+        .order_by(overall.desc(), latest.c.application_id.collate("C"))
+        .limit(bindparam("top_n", type_=Integer))
+        .subquery("ranked")
+    )
+    status = interviews.c.status
+    due = status.in_(("attended", "completed", "no_show")) | (
+        (interviews.c.deadline_at < bindparam("now", type_=_I.c.deadline_at.type))
+        & (status != "cancelled")
+    )
+    return union_all(
+        select(
+            *_part(
+                "overall",
+                n=func.count(),
+                total=func.sum(overall),
+                q1=func.percentile_cont(0.25).within_group(overall),
+                q2=func.percentile_cont(0.5).within_group(overall),
+                q3=func.percentile_cont(0.75).within_group(overall),
+            )
+        ).select_from(latest),
+        select(*_part("histogram", bin=overall_bin, n=func.count()))
+        .select_from(latest)
+        .group_by(overall_bin),
+        select(
+            *_part(
+                "dimension",
+                key=dimension.c.key,
+                label=func.max(dimension.c.label),
+                bin=dim_bin,
+                n=func.count(),
+                total=func.sum(dimension.c.score),
+            )
+        )
+        .select_from(latest.join(dimension, true()))
+        .group_by(dimension.c.key, dim_bin),
+        select(
+            *_part(
+                "education",
+                key=latest.c.education,
+                n=func.count(),
+                total=func.sum(overall),
+            )
+        )
+        .select_from(latest)
+        .group_by(latest.c.education),
+        select(
+            *_part(
+                "top",
+                key=ranked.c.application_id,
+                label=ranked.c.name,
+                total=ranked.c.overall,
+            )
+        ),
+        select(*_part("applications", n=func.count())).select_from(_A).where(live_position),
+        select(
+            *_part(
+                "no_shows",
+                n=func.coalesce(func.sum(case((due, 1), else_=0)), 0),
+                total=cast(
+                    func.coalesce(func.sum(case((status == "no_show", 1), else_=0)), 0),
+                    Float,
+                ),
+            )
+        ).select_from(interviews),
+    )
+
+
+def _postgresql_stats(
+    session: Session, position_id: str, top_n: int, now: datetime
+) -> tuple[_Aggregates, int, tuple[int, int]]:
+    rows = session.execute(
+        _postgresql_stats_query(), {"position_id": position_id, "top_n": top_n, "now": now}
+    ).all()
+    count, total, quartiles = 0, 0.0, None
+    bins: dict[int, int] = {}
+    dims: dict[str, dict[str, Any]] = {}
+    top: list[TopEntry] = []
+    education: dict[str, list[float]] = {}
+    applications, due, no_shows = 0, 0, 0
+    for r in rows:
+        if r.part == "overall":
+            count, total = int(r.n), float(r.total or 0.0)
+            if count:
+                quartiles = (float(r.q1), float(r.q2), float(r.q3))
+        elif r.part == "histogram":
+            bins[int(r.bin)] = int(r.n)
+        elif r.part == "dimension":
+            entry = dims.setdefault(r.key, {"label": r.label, "count": 0, "sum": 0.0, "bins": {}})
+            entry["count"] += int(r.n)
+            entry["sum"] += float(r.total or 0.0)
+            if r.bin is not None:
+                entry["bins"][int(r.bin)] = entry["bins"].get(int(r.bin), 0) + int(r.n)
+        elif r.part == "education":
+            group = education.setdefault(r.key or "unknown", [0.0, 0.0])
+            group[0] += int(r.n)
+            group[1] += float(r.total)
+        elif r.part == "top":
+            top.append(TopEntry(r.key, r.label, float(r.total)))
+        elif r.part == "applications":
+            applications = int(r.n)
+        elif r.part == "no_shows":
+            due, no_shows = int(r.n), int(r.total)
+    top.sort(key=lambda t: (-t.overall, t.application_id))
+    aggregates = _Aggregates(
+        count=count,
+        total=total,
+        quartiles=quartiles,
+        bins=bins,
+        dimensions=_dimension_stats(dims),
+        top=top,
+        by_education=[
+            EducationStats(edu, int(n), total / n) for edu, (n, total) in sorted(education.items())
+        ],
+    )
+    return aggregates, applications, (due, no_shows)
+
+
+def get_position_stats(
+    session: Session, viewer: Viewer, position_id: str, *, top_n: int = 10, now: datetime
+) -> PositionStats:
+    """Return the score statistics of a position the viewer may see."""
+    position = get_position_for_viewer(session, viewer, position_id)
+    if session.get_bind().dialect.name == "postgresql":
+        agg, applications, (due, no_shows) = _postgresql_stats(session, position.id, top_n, now)
+    else:
+        agg = _aggregate_generic(session, position.id, top_n)
+        applications = int(
+            session.scalar(
+                select(func.count()).where(
+                    Application.position_id == position.id, Application.deleted.is_(false())
+                )
+            )
+            or 0
+        )
+        due, no_shows = _no_shows(session, position.id, now)
+    count = agg.count
+    q1, median, q3 = agg.quartiles or (None, None, None)
+    return PositionStats(
+        position_id=position.id,
+        applications=applications,
+        count=count,
+        mean=agg.total / count if count else None,
+        median=median,
+        q1=q1,
+        q3=q3,
+        quantile_method=QUANTILE_METHOD,
+        histogram=_histogram(agg.bins),
+        dimensions=agg.dimensions,
+        top=agg.top,
+        by_education=agg.by_education,
         interviews_due=due,
         no_shows=no_shows,
         no_show_rate=no_shows / due if due else None,

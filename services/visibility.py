@@ -9,8 +9,9 @@ NotFound (never Forbidden) so that existence does not leak.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, false, select
+from sqlalchemy import ColumnElement, Select, String, bindparam, false, select
 from sqlalchemy.orm import Session
 
 from services.errors import Forbidden, NotFound
@@ -166,6 +167,48 @@ def get_score_for_viewer(session: Session, viewer: Viewer, score_id: str) -> Sco
     return score
 
 
+# Table-level columns: Core queries over them skip the ORM's entity and identity-map work.
+_INTERVIEW = Interview.__table__
+_APPLICATION = Application.__table__
+_POSITION = Position.__table__
+_CANDIDATE = Candidate.__table__
+
+
+def _candidate_scope(candidate_id: Any) -> tuple[ColumnElement[bool], ...]:
+    return (
+        _APPLICATION.c.candidate_id == candidate_id,
+        _CANDIDATE.c.deleted.is_(false()),
+        _APPLICATION.c.deleted.is_(false()),
+        _INTERVIEW.c.deleted.is_(false()),
+        _POSITION.c.deleted.is_(false()),
+    )
+
+
+CANDIDATE_PARAM = "scope_candidate_id"
+
+
+def candidate_interview_rows(*columns: ColumnElement[Any]) -> Select[Any]:
+    """Return a Core query of `columns` over one candidate's own live interviews.
+
+    The same scope as `candidate_interviews`, built once and reused: the candidate is a required
+    bound parameter, so run it with `candidate_params(viewer)` (a query run without it fails).
+    The FROM clause joins interview, application, position and candidate (use their
+    `__table__` columns); callers may outer-join more.
+    """
+    joined = (
+        _INTERVIEW.join(_APPLICATION, _APPLICATION.c.id == _INTERVIEW.c.application_id)
+        .join(_POSITION, _POSITION.c.id == _APPLICATION.c.position_id)
+        .join(_CANDIDATE, _CANDIDATE.c.id == _APPLICATION.c.candidate_id)
+    )
+    scope = _candidate_scope(bindparam(CANDIDATE_PARAM, type_=String, required=True))
+    return select(*columns).select_from(joined).where(*scope)
+
+
+def candidate_params(viewer: Viewer) -> dict[str, str]:
+    """The parameters of `candidate_interview_rows` for this viewer (refusing non-candidates)."""
+    return {CANDIDATE_PARAM: require_candidate(viewer)}
+
+
 def candidate_interviews(viewer: Viewer) -> Select[Interview, Application, Position]:
     """Return a query of the candidate's own live interviews with application and position."""
     candidate_id = require_candidate(viewer)
@@ -174,13 +217,7 @@ def candidate_interviews(viewer: Viewer) -> Select[Interview, Application, Posit
         .join(Application, Application.id == Interview.application_id)
         .join(Position, Position.id == Application.position_id)
         .join(Candidate, Candidate.id == Application.candidate_id)
-        .where(
-            Application.candidate_id == candidate_id,
-            Candidate.deleted.is_(false()),
-            Application.deleted.is_(false()),
-            Interview.deleted.is_(false()),
-            Position.deleted.is_(false()),
-        )
+        .where(*_candidate_scope(candidate_id))
     )
 
 

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import select
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -41,9 +45,62 @@ def make_engine(url: str, *, pool_size: int = 5, echo: bool = False) -> Engine:
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         # Plain postgresql:// would pick psycopg2, which we do not ship.
         url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
-    return create_engine(
-        url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
-    )
+    engine = create_engine(url, echo=echo, pool_size=pool_size, max_overflow=pool_size)
+    _check_liveness_on_checkout(engine)
+    return engine
+
+
+# A pooled connection is pinged (one round trip) only after this long unused; busier ones get the
+# free socket check alone.
+PING_AFTER_IDLE_SECONDS = 10.0
+
+
+def _socket_has_input(dbapi_conn: Any) -> bool:
+    """Whether an idle connection has unread input: the server only writes to an idle session
+    when it terminates it (restart, shutdown, pg_terminate_backend, crash: message or EOF)."""
+    try:
+        fd = dbapi_conn.fileno()
+    except Exception:
+        return True
+    poller = select.poll()
+    poller.register(fd, select.POLLIN | select.POLLPRI)
+    return bool(poller.poll(0))
+
+
+def _ping(dbapi_conn: Any) -> bool:
+    autocommit = dbapi_conn.autocommit
+    try:
+        dbapi_conn.autocommit = True
+        dbapi_conn.execute("SELECT 1")
+        dbapi_conn.autocommit = autocommit
+    except Exception:
+        return False
+    return True
+
+
+def _check_liveness_on_checkout(engine: Engine) -> None:
+    """What pool_pre_ping guarantees (a connection the server dropped, e.g. by a restart, is
+    replaced before a request uses it) without a round trip per checkout.
+
+    On checkout: a connection with unread input is dead (the server announced the end or closed
+    the socket); one unused for PING_AFTER_IDLE_SECONDS is also pinged, for connections dropped
+    silently (a firewall, a half-open TCP connection). Raising DisconnectionError makes the pool
+    discard the connection and check out a fresh one.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_conn: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.pop("idle_since", None)
+        if idle_since is None:  # a brand-new connection
+            return
+        if _socket_has_input(dbapi_conn):
+            raise DisconnectionError("the server closed this pooled connection")
+        if time.monotonic() - idle_since > PING_AFTER_IDLE_SECONDS and not _ping(dbapi_conn):
+            raise DisconnectionError("a pooled connection failed its ping")
 
 
 def make_session_factory(engine: Engine) -> Callable[[], Session]:

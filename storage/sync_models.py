@@ -102,6 +102,11 @@ OUTBOX_KINDS = (
     "decision.recorded",
     "reminder.due",
     "alert.no_show_rate",
+    # Written by the backend's own actions (card buttons, the mini-app) rather than the EHR.
+    "score.flagged",
+    "reminder.manual",
+    "interview.deadline_extended",
+    "requirement.reviewed",
 )
 
 

@@ -7,14 +7,17 @@ from typing import Any
 from flask import Flask, g
 from sqlalchemy.orm import Session
 
+from bot.http_callbacks import init_app as init_dingtalk_callbacks
 from config import Settings, load_settings
 from config.logging import configure_logging
 from jobs.dispatch import make_dispatcher
 from miniapp_api import init_app as init_miniapp_api
 from storage.outbox_dispatch import install_outbox_dispatch
 from storage.runtime import Runtime, build_runtime
-from web import errors, health
+from web import errors, h5, health
+from web.cli_dingtalk import dingtalk as dingtalk_cli
 from web.cli_ehr import ehr as ehr_cli
+from web.cli_reminders import reminders as reminders_cli
 from web.ehr_webhook import bp as ehr_webhook_bp
 
 RUNTIME_KEY = "myinterviews.runtime"
@@ -41,8 +44,12 @@ def create_app(
     errors.init_app(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(ehr_webhook_bp)
+    app.register_blueprint(h5.bp)
     app.cli.add_command(ehr_cli)
+    app.cli.add_command(dingtalk_cli)
+    app.cli.add_command(reminders_cli)
     init_miniapp_api(app, app.extensions[RUNTIME_KEY])
+    init_dingtalk_callbacks(app, app.extensions[RUNTIME_KEY])
 
     @app.teardown_appcontext
     def _close_session(_exc: BaseException | None) -> None:

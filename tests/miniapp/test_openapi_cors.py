@@ -19,7 +19,7 @@ def test_document_lists_every_route_with_errors(client: FlaskClient, app) -> Non
         if rule.rule.startswith("/api/v1/") and rule.rule != "/api/v1/openapi.json"
         for m in rule.methods - {"HEAD", "OPTIONS"}
     }
-    assert documented == routed and len(routed) == 9
+    assert documented == routed and len(routed) == 14
     for path, ops in doc["paths"].items():
         for op in ops.values():
             errors = {c for c in op["responses"] if c.startswith(("4", "5"))}

@@ -41,7 +41,12 @@ BOTH = Viewer(
 
 
 def _operations() -> list[tuple[str, str]]:
-    from miniapp_api import routes_auth, routes_candidate, routes_hr  # noqa: F401 (registers)
+    from miniapp_api import (  # noqa: F401 (registers)
+        routes_auth,
+        routes_candidate,
+        routes_hr,
+        routes_policies,
+    )
     from miniapp_api.spec import API_PREFIX, ENDPOINTS
 
     return [(e.method, API_PREFIX + e.path) for e in ENDPOINTS]

@@ -84,4 +84,9 @@ if [ -z "${REDIS_URL:-}" ]; then
   echo "Redis on 127.0.0.1:$port" >&2
 fi
 
+# The browser tests drive Debian's Chromium (no browser download); install it when we can.
+if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
+  apt_install chromium fonts-wqy-zenhei || echo "could not install chromium: browser tests skip" >&2
+fi
+
 "$@"

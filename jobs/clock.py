@@ -1,0 +1,152 @@
+"""The clock's jobs: reminder sweep, no-show alerts, score policies; each calls one service.
+
+A Redis lock per sweep keeps a scheduled run and an operator's `flask reminders sweep` from
+working at once (the database constraints would keep them from sending twice anyway; the lock
+keeps them from racing at all). `run_sweeps` is shared by the jobs and the CLI.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TypeVar
+
+from redis.exceptions import LockError
+
+from jobs import context
+from services.no_show import AlertAction, no_show_rules_from_settings, sweep_no_show_alerts
+from services.reminders import ReminderAction, rules_from_settings, sweep_reminders
+from services.score_policy import (
+    PolicyAction,
+    apply_score_policies,
+    policy_defaults_from_settings,
+)
+from storage import redis_keys
+from storage.runtime import Runtime
+
+log = logging.getLogger(__name__)
+LOCK_SECONDS = 300
+SWEEPS = ("reminders", "no-show", "policies")
+T = TypeVar("T")
+
+
+class SweepAlreadyRunning(RuntimeError):
+    """Another process holds this sweep's lock; this run did nothing."""
+
+
+def clock_lock_key(sweep: str) -> str:
+    return f"{redis_keys.PREFIX}:clock:lock:{sweep}"
+
+
+@dataclass
+class SweepReport:
+    reminders: list[ReminderAction] = field(default_factory=list)
+    alerts: list[AlertAction] = field(default_factory=list)
+    policies: list[PolicyAction] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # sweeps another process was running
+
+
+def _locked(runtime: Runtime, sweep: str, work: Callable[[], T]) -> T:
+    lock = runtime.redis.lock(clock_lock_key(sweep), timeout=LOCK_SECONDS)
+    if not lock.acquire(blocking=False):
+        raise SweepAlreadyRunning(f"the {sweep} sweep is running elsewhere")
+    try:
+        return work()
+    finally:
+        try:
+            lock.release()
+        except LockError:
+            log.warning("clock lock expired before release", extra={"ctx": {"sweep": sweep}})
+
+
+def run_reminder_sweep(runtime: Runtime, *, now: datetime) -> list[ReminderAction]:
+    rules = rules_from_settings(runtime.settings)
+
+    def work() -> list[ReminderAction]:
+        with runtime.session_factory() as session:
+            return sweep_reminders(session, now=now, rules=rules)
+
+    return _locked(runtime, "reminders", work)
+
+
+def run_no_show_sweep(runtime: Runtime, *, now: datetime) -> list[AlertAction]:
+    rules = no_show_rules_from_settings(runtime.settings)
+
+    def work() -> list[AlertAction]:
+        with runtime.session_factory() as session:
+            return sweep_no_show_alerts(session, now=now, rules=rules)
+
+    return _locked(runtime, "no-show", work)
+
+
+def run_policy_sweep(runtime: Runtime, *, now: datetime) -> list[PolicyAction]:
+    defaults = policy_defaults_from_settings(runtime.settings)
+    lookback = runtime.settings.REMINDER_LOOKBACK_HOURS
+
+    def work() -> list[PolicyAction]:
+        with runtime.session_factory() as session:
+            return apply_score_policies(
+                session, now=now, defaults=defaults, lookback_hours=lookback
+            )
+
+    return _locked(runtime, "policies", work)
+
+
+def run_sweeps(runtime: Runtime, *, now: datetime) -> SweepReport:
+    """Run every sweep as of `now` (the CLI); a sweep running elsewhere is reported, not run."""
+    report = SweepReport()
+    try:
+        report.reminders = run_reminder_sweep(runtime, now=now)
+    except SweepAlreadyRunning:
+        report.skipped.append("reminders")
+    try:
+        report.alerts = run_no_show_sweep(runtime, now=now)
+    except SweepAlreadyRunning:
+        report.skipped.append("no-show")
+    try:
+        report.policies = run_policy_sweep(runtime, now=now)
+    except SweepAlreadyRunning:
+        report.skipped.append("policies")
+    return report
+
+
+def _counts(
+    actions: list[ReminderAction] | list[AlertAction] | list[PolicyAction],
+) -> dict[str, int]:
+    return dict(Counter(a.action for a in actions))
+
+
+def sweep_reminders_job() -> dict[str, int]:
+    """Periodic: send due reminders and release held ones."""
+    runtime = context.current().runtime
+    try:
+        counts = _counts(run_reminder_sweep(runtime, now=datetime.now(UTC)))
+    except SweepAlreadyRunning:
+        return {"skipped": 1}
+    log.info("reminder sweep done", extra={"ctx": counts})
+    return counts
+
+
+def sweep_no_show_alerts_job() -> dict[str, int]:
+    """Periodic: alert on batches whose no-show rate crossed the threshold."""
+    runtime = context.current().runtime
+    try:
+        counts = _counts(run_no_show_sweep(runtime, now=datetime.now(UTC)))
+    except SweepAlreadyRunning:
+        return {"skipped": 1}
+    log.info("no-show sweep done", extra={"ctx": counts})
+    return counts
+
+
+def apply_score_policies_job() -> dict[str, int]:
+    """Periodic: apply auto-applied score policies to newly published scores."""
+    runtime = context.current().runtime
+    try:
+        counts = _counts(run_policy_sweep(runtime, now=datetime.now(UTC)))
+    except SweepAlreadyRunning:
+        return {"skipped": 1}
+    log.info("score policy sweep done", extra={"ctx": counts})
+    return counts

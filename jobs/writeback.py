@@ -1,0 +1,91 @@
+"""Write HR actions from chat back to the EHR, then deliver the cards they call for.
+
+One job per outbox row (`decision.recorded`, and `score.flagged`, `interview.deadline_extended`,
+`requirement.reviewed` once jobs/dispatch.py routes them here). The EHR call carries the
+idempotency key recorded with the action, so a retried job is harmless. A transient failure
+raises and RQ's Retry applies; a 409 reconciles the cache and the cards say the EHR refused.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+
+from clients.ehr import EhrClient, EhrConflict, EhrError, EhrTransientError
+from jobs import context
+from jobs.notify import deliver_outbox_event
+from services import notify_decisions
+from services.card_actions import OUTBOX_DEADLINE_EXTENDED, OUTBOX_REQUIREMENT_REVIEWED
+from services.notify_decisions import Writeback
+
+log = logging.getLogger(__name__)
+
+
+def _call_ehr(ehr: EhrClient, work: Writeback) -> None:
+    body = work.body
+    actor = str(body.get("actor_staff_id") or "")
+    key = str(body["idempotency_key"])
+    if work.kind == OUTBOX_DEADLINE_EXTENDED:
+        deadline = datetime.fromisoformat(str(body["deadline_at"]))
+        ehr.extend_deadline(
+            work.target_id, deadline_at=deadline, actor_staff_id=actor, idempotency_key=key
+        )
+    elif work.kind == OUTBOX_REQUIREMENT_REVIEWED:
+        ehr.review_requirement(
+            work.target_id,
+            str(body["requirement_key"]),
+            status=str(body["status"]),
+            actor_staff_id=actor,
+            idempotency_key=key,
+        )
+    else:
+        reason = body.get("reason")
+        ehr.post_decision(
+            work.target_id,
+            decision=str(body["decision"]),
+            actor_staff_id=actor,
+            reason=str(reason) if reason is not None else None,
+            idempotency_key=key,
+        )
+
+
+def write_back(outbox_id: int) -> str:
+    """Send one outbox row's change to the EHR; return the recorded state."""
+    ctx = context.current()
+    with ctx.runtime.session_factory() as session:
+        work = notify_decisions.get_writeback(session, outbox_id)
+    if work is None or work.done:
+        return "skipped"
+    ehr = EhrClient.from_settings(ctx.runtime.settings)
+    now = datetime.now(UTC)
+    state, error, stage = "written", None, None
+    try:
+        _call_ehr(ehr, work)
+    except EhrConflict as exc:
+        state, error, stage = "conflict", f"HTTP 409 {exc.current_stage or ''}", exc.current_stage
+    except EhrTransientError as exc:
+        with ctx.runtime.session_factory() as session:
+            notify_decisions.record_writeback_result(
+                session, work, state="pending", now=now, error=str(exc)
+            )
+        raise  # RQ's Retry runs the job again with back-off
+    except EhrError as exc:
+        state, error = "failed", f"{type(exc).__name__} {exc.status or ''}".strip()
+    finally:
+        ehr.close()
+    with ctx.runtime.session_factory() as session:
+        notify_decisions.record_writeback_result(
+            session, work, state=state, now=now, error=error, current_stage=stage
+        )
+    log.info(
+        "write-back %s",
+        state,
+        extra={"ctx": {"outbox_id": outbox_id, "kind": work.kind, "target": work.target_id}},
+    )
+    return state
+
+
+def process_decision_event(outbox_id: int) -> int:
+    """Write the action back to the EHR, then deliver its cards; return how many went out."""
+    write_back(outbox_id)
+    return deliver_outbox_event(outbox_id)
