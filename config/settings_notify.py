@@ -35,6 +35,9 @@ class NotifySettings(BaseModel):
     # "work_notice": always work notifications (action cards linking to the mini-app).
     NOTIFY_CHANNEL: Literal["card", "work_notice"] = "card"
     NOTIFY_LANGUAGE: Literal["zh", "en"] = "zh"
+    # How card clicks come back: over the Stream connection (default), or as signed HTTP
+    # callbacks to the route registered under DINGTALK_CARD_CALLBACK_ROUTE_KEY.
+    DINGTALK_CARD_CALLBACK_TYPE: Literal["STREAM", "HTTP"] = "STREAM"
     # Where links in cards point: the H5 "My Interviews" page.
     MINIAPP_URL: str = "http://127.0.0.1:8000/app/"
     # A rejection message to the candidate is sent only if the company enables it.

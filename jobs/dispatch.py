@@ -76,6 +76,9 @@ def _job_alive(redis: Redis, outbox_id: int, now: datetime) -> bool:
     except NoSuchJobError:
         return False
     status = str(getattr(job.get_status(refresh=False), "value", job.get_status(refresh=False)))
+    if status == "queued":
+        # Popped by a worker that died before marking it started: queued in name only.
+        return job.get_position() is not None
     if status == "started":
         # A killed worker leaves its job "started" for good; the work horse beats every
         # RQ job-monitoring interval, so a stale heartbeat means nobody is running it.

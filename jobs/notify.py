@@ -136,7 +136,9 @@ def send_delivery(
     try:
         if work.channel == "card":
             template_id = runtime.settings.DINGTALK_CARD_TEMPLATES.get(work.template, work.template)
-            route_key = runtime.settings.DINGTALK_CARD_CALLBACK_ROUTE_KEY
+            settings = runtime.settings
+            http_mode = settings.DINGTALK_CARD_CALLBACK_TYPE == "HTTP"
+            route_key = settings.DINGTALK_CARD_CALLBACK_ROUTE_KEY if http_mode else None
             if _try_card(client, work, user_id, template_id, route_key):
                 record("sent", user_id=user_id)
                 return 1

@@ -51,7 +51,7 @@ def _candidate_world(s: Session) -> str:
         dimensions={"logic": 90.0, "expression": 80.0},
         comments=["表达清晰"],
     )
-    f.score(s, "s-draft", "i-draft", 40.0, status="draft")
+    f.score(s, "s-draft", "i-draft", 43.21, status="draft")
     s.commit()
     return f.token_for(candidate_row=c)
 
@@ -108,7 +108,8 @@ def test_draft_score_never_appears(client: FlaskClient, session: Session) -> Non
     token = _candidate_world(session)
     body = client.get("/api/v1/me/interviews/i-draft", headers=f.bearer(token)).get_json()
     assert body["score"] is None
-    assert "40" not in str(body)
+    # A value no timestamp or id contains: the draft's overall must not leak anywhere.
+    assert "43.21" not in str(body) and "s-draft" not in str(body)
 
 
 def test_policy_setting_controls_parts(runtime: Runtime, session: Session) -> None:

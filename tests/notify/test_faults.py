@@ -104,7 +104,12 @@ def test_worker_killed_during_a_delivery_leaves_exactly_one_card(
 
     later = datetime.now(UTC) + timedelta(minutes=10)
     with notify_runtime.session_factory() as session:
-        assert sweep_outbox(session, notify_runtime.redis, now=later)
+        swept = sweep_outbox(session, notify_runtime.redis, now=later)
+    jobs = {
+        key.decode(): notify_runtime.redis.hget(key, "status")
+        for key in notify_runtime.redis.scan_iter("rq:job:outbox-*")
+    }
+    assert swept, f"nothing re-dispatched; jobs: {jobs}"
     drain(notify_runtime.redis)
 
     assert len(sim.cards("cand_01")) == 1
