@@ -131,6 +131,11 @@ def make_dingtalk_client(settings: Settings, redis: Redis) -> DingTalkClient:
         openapi=openapi,
         oapi=Oapi(settings.DINGTALK_OAPI_BASE, timeout_seconds=settings.DINGTALK_TIMEOUT_SECONDS),
         tokens=TokenCache(redis, app_key, lambda: openapi.fetch_token(app_key, app_secret)),
-        limiter=RateLimiter(redis, app_key, rate=settings.DINGTALK_RATE_PER_SECOND),
+        limiter=RateLimiter(
+            redis,
+            app_key,
+            rate=settings.DINGTALK_RATE_PER_SECOND,
+            window_ms=settings.DINGTALK_RATE_WINDOW_MS,
+        ),
         agent_id=settings.require("DINGTALK_AGENT_ID"),
     )

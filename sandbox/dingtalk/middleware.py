@@ -182,6 +182,9 @@ async def _fault_response(
         # the socket is gone; aiohttp drops this response quietly
         return web.Response(status=500)
     if kind == "delay":
+        # DingTalk has the whole request before it is slow to answer: read the body first, so
+        # a client that dies while waiting still gets its call processed (as in production).
+        await request.read()
         await asyncio.sleep(float(fault.get("delay") or sim.config.fault_delay_seconds))
     return None
 
