@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -53,7 +54,7 @@ def _existing(session: Session, application_id: str, idempotency_key: str) -> De
     return found
 
 
-def _insert(
+def insert_decision(
     session: Session,
     application: Application,
     decision: str,
@@ -63,7 +64,15 @@ def _insert(
     source: str,
     idempotency_key: str,
     now: datetime,
+    explanation: dict[str, Any] | None = None,
+    overrides_decision_id: int | None = None,
 ) -> Decision:
+    """Add a decision, its stage change and its outbox row inside the caller's unit of work.
+
+    The step shared by HR decisions and policy decisions; the caller has authorized the actor
+    (or, for a policy, acts as the system). Raises IntegrityError when another decision took
+    the same sequence number meanwhile.
+    """
     new_stage = _next_stage(application, decision)
     sequence = (
         session.scalar(
@@ -78,7 +87,8 @@ def _insert(
         actor_staff_id=actor.staff_id,
         source=source,
         reason=reason,
-        explanation={},
+        explanation=explanation or {},
+        overrides_decision_id=overrides_decision_id,
         idempotency_key=idempotency_key,
         created_at=now,
     )
@@ -128,7 +138,7 @@ def record_decision(
             existing = _existing(session, application.id, idempotency_key)
             if existing is not None:
                 return existing
-            return _insert(
+            return insert_decision(
                 session,
                 application,
                 decision,

@@ -190,8 +190,7 @@ def apply_score_policy(
         return PolicyAction(score.id, application.id, "skipped", "already decided")
     stage_before = application.stage
     with session.begin_nested():
-        # TODO(decisions): record_decision takes no explanation and needs a staff actor.
-        row = decisions._insert(
+        row = decisions.insert_decision(
             session,
             application,
             "reject",
@@ -200,8 +199,8 @@ def apply_score_policy(
             source="policy",
             idempotency_key=key,
             now=now,
+            explanation={**outcome.explanation, "stage_before": stage_before},
         )
-        row.explanation = {**outcome.explanation, "stage_before": stage_before}
     return PolicyAction(score.id, application.id, "applied", outcome.reason, row.id)
 
 
@@ -265,7 +264,7 @@ def override_policy_decision(
             if latest != target.sequence:
                 raise Conflict("a later decision exists; decide anew", code="already_decided")
             application.stage = str(target.explanation.get("stage_before") or application.stage)
-            row = decisions._insert(
+            return decisions.insert_decision(
                 session,
                 application,
                 decision,
@@ -274,15 +273,14 @@ def override_policy_decision(
                 source="api",
                 idempotency_key=key,
                 now=now,
+                overrides_decision_id=target.id,
+                explanation={
+                    "rule": "override",
+                    "overrides": {"decision_id": target.id, "decision": target.decision},
+                    "overridden_rule": target.explanation.get("rule"),
+                    "reason": reason,
+                },
             )
-            row.overrides_decision_id = target.id
-            row.explanation = {
-                "rule": "override",
-                "overrides": {"decision_id": target.id, "decision": target.decision},
-                "overridden_rule": target.explanation.get("rule"),
-                "reason": reason,
-            }
-            return row
     except IntegrityError:
         raise Conflict(
             "the application changed meanwhile; try again", code="decision_conflict"
