@@ -282,6 +282,8 @@ def _remind(session: Session, click: _Click) -> CardActionResult:
                     "interview_id": interview.id,
                     "application_id": click.application_id,
                     "actor_staff_id": click.staff.id,
+                    # Every other copy of the clicked card is updated to say what was done.
+                    "source_out_track_id": click.out_track_id,
                 },
             ),
         )
@@ -341,6 +343,8 @@ def _extend(session: Session, click: _Click) -> CardActionResult:
                     "application_id": click.application_id,
                     "deadline_at": deadline.isoformat(),
                     "actor_staff_id": click.staff.id,
+                    # Every other copy of the clicked card is updated to say what was done.
+                    "source_out_track_id": click.out_track_id,
                     "idempotency_key": key,
                 },
             ),
@@ -415,6 +419,8 @@ def _review(session: Session, click: _Click, status: str) -> CardActionResult:
                 data={
                     "reason": "requirement reviewed from a card",
                     "actor_staff_id": click.staff.id,
+                    # Every other copy of the clicked card is updated to say what was done.
+                    "source_out_track_id": click.out_track_id,
                 },
             )
         )
@@ -433,6 +439,8 @@ def _review(session: Session, click: _Click, status: str) -> CardActionResult:
                     "status": status,
                     "reason": click.params.get("reason"),
                     "actor_staff_id": click.staff.id,
+                    # Every other copy of the clicked card is updated to say what was done.
+                    "source_out_track_id": click.out_track_id,
                     "idempotency_key": key,
                 },
             ),

@@ -97,7 +97,7 @@ def _add_delivery(
     existing = session.scalar(select(Delivery).where(Delivery.dedupe_key == dedupe_key))
     if existing is not None:
         return existing
-    track_id = out_track_id(card.card_key, card.recipient)
+    track_id = card.track_id or out_track_id(card.card_key, card.recipient)
     # A card this recipient already received is updated in place, never sent twice.
     earlier = session.scalar(
         select(Delivery.id)

@@ -284,7 +284,49 @@ def _plan_reminder(session: Session, event: OutboxEvent, policy: NotifyPolicy) -
     if candidate is None or candidate.deleted:
         return []
     key = f"{event.kind.replace('.', '-')}-{event.id}"
-    return [PlannedCard("invite_reminder_manual", candidate_recipient(candidate), key)]
+    cards = [PlannedCard("invite_reminder_manual", candidate_recipient(candidate), key)]
+    return cards + sibling_updates(session, event)
+
+
+COPY_ACTIONS = {OUTBOX_MANUAL_REMINDER: "remind", OUTBOX_DEADLINE_EXTENDED: "extend"}
+
+
+def sibling_updates(session: Session, event: OutboxEvent) -> list[PlannedCard]:
+    """In-place updates of every copy of the card a button was pressed on."""
+    track = str((event.payload or {}).get("source_out_track_id") or "")
+    source = session.scalars(
+        select(Delivery).where(Delivery.out_track_id == track, Delivery.operation == "create")
+    ).first()
+    if not track or source is None or source.outbox_id is None:
+        return []
+    copies = session.scalars(
+        select(Delivery).where(
+            Delivery.outbox_id == source.outbox_id,
+            Delivery.purpose == source.purpose,
+            Delivery.operation == "create",
+            Delivery.state == "sent",
+        )
+    )
+    return [
+        PlannedCard(
+            "copy_status",
+            Recipient(copy.recipient_kind, copy.recipient_id, copy.dingtalk_user_id, ""),
+            card_key=copy.out_track_id,
+            operation="update",
+            track_id=copy.out_track_id,
+        )
+        for copy in copies
+    ]
+
+
+@content("copy_status", title="处理结果")
+def _copy_status(session: Session, delivery: Delivery, policy: NotifyPolicy) -> Card | None:
+    event = _event(session, delivery)
+    action = COPY_ACTIONS.get(event.kind) if event else None
+    actor = session.get(Staff, str(event.payload.get("actor_staff_id") or "")) if event else None
+    if action is None or actor is None:
+        return None
+    return Card("copy_status", builders.decision_update(action, actor.name, lang=policy.language))
 
 
 @content("invite_reminder_manual", title="AI 面试提醒")

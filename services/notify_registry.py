@@ -26,6 +26,8 @@ class PlannedCard:
     card_key: str  # one card per key and recipient: the outTrackId derives from both
     # "update": push new data into an existing card (e.g. a decision shown on every HR copy)
     operation: str = "create"
+    # The exact card to update when it is known (a sibling copy), instead of deriving it.
+    track_id: str | None = None
 
 
 Planner = Callable[[Session, OutboxEvent, NotifyPolicy], list[PlannedCard]]

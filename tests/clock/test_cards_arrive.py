@@ -159,3 +159,37 @@ def test_a_submitted_requirement_asks_the_hr_owners_to_review_it(
         )
         assert card["public"]["requirement_id"] == "a-1:health"
         assert card["public"]["decision"] == ""
+
+
+def test_a_follow_up_action_updates_every_hr_copy_of_the_card(
+    worker: str, org: Session, rules: ReminderRules, runtime: Runtime
+) -> None:
+    from datetime import UTC, datetime
+
+    from services.card_actions import handle_card_action
+
+    invite(org, 1, invited_at=at(WED, 10), deadline_at=at(WED, 72))
+    sweep_reminders(org, now=at(WED, 34), rules=rules)  # the HR follow-up is due
+    [follow_up] = [e for e in outbox(org, "reminder.due") if e.payload["kind"] != "invite_unopened"]
+    assert deliver_outbox_event(follow_up.id) == 2
+    [lina_card] = _cards(worker, "hr_lina")
+
+    result = handle_card_action(
+        org,
+        out_track_id=lina_card["out_track_id"],
+        user_id="hr_lina",
+        action="remind",
+        params={"action": "remind", "interview_id": "i-1"},
+        now=datetime.now(UTC),
+    )
+    assert result.card_data.get("decision") == "remind"
+    [manual] = outbox(org, "reminder.manual")
+    assert manual.payload["source_out_track_id"] == lina_card["out_track_id"]
+    deliver_outbox_event(manual.id)
+
+    [wang_card] = _cards(worker, "hr_wangqiang")  # the colleague's copy, updated in place
+    assert wang_card["public"]["decision"] == "remind"
+    assert wang_card["public"]["decided_by"] == "李娜"
+    assert wang_card["public"]["decision_label"] == "已再次提醒"
+    [reminder] = _cards(worker, "cand_01")  # and the candidate got the reminder itself
+    assert reminder["public"]["candidate_name"] == "候选人1"
