@@ -78,6 +78,8 @@ class Settings(
 
     APP_ENV: AppEnv = AppEnv.DEVELOPMENT
     LOG_LEVEL: str = "INFO"
+    # Reverse proxies in front of the web process whose X-Forwarded-For/-Proto are trusted.
+    TRUSTED_PROXY_COUNT: int = Field(default=0, ge=0, le=5)
 
     DATABASE_URL: str | None = None
     REDIS_URL: str | None = None

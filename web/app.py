@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Flask, g
 from sqlalchemy.orm import Session
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bot.http_callbacks import init_app as init_dingtalk_callbacks
 from config import Settings, load_settings
@@ -33,6 +34,10 @@ def create_app(
     settings = settings or (runtime.settings if runtime else load_settings())
     configure_logging(settings.LOG_LEVEL)
     app = Flask(__name__, static_folder=None)
+    if settings.TRUSTED_PROXY_COUNT:
+        # Behind a proxy the client address (rate limits) and scheme come from its headers.
+        n = settings.TRUSTED_PROXY_COUNT
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
     app.config.update(SECRET_KEY=settings.SECRET_KEY, MAX_CONTENT_LENGTH=1024 * 1024)
     if test_config:
         app.config.update(test_config)
