@@ -15,7 +15,7 @@ from clients.ehr import EhrClient, EhrConflict, EhrError, EhrTransientError
 from jobs import context
 from jobs.notify import deliver_outbox_event
 from services import notify_decisions
-from services.card_actions import OUTBOX_DEADLINE_EXTENDED, OUTBOX_REQUIREMENT_REVIEWED
+from services.card_click import OUTBOX_DEADLINE_EXTENDED, OUTBOX_REQUIREMENT_REVIEWED
 from services.notify_decisions import Writeback
 
 log = logging.getLogger(__name__)

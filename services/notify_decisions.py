@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from cards import builders
 from cards.builders import Card
-from services.card_actions import (
+from services.card_click import (
     OUTBOX_DEADLINE_EXTENDED,
     OUTBOX_MANUAL_REMINDER,
     OUTBOX_REQUIREMENT_REVIEWED,
