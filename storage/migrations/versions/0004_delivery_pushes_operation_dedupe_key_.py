@@ -13,12 +13,7 @@ from alembic import op
 import storage.base
 
 revision: str = '0004'
-# TEMPORARY while migration 0003 is being written in parallel: chain after it when present.
-from pathlib import Path as _Path
-
-down_revision: str | None = (
-    "0003" if any(_Path(__file__).parent.glob("0003_*.py")) else "0002"
-)
+down_revision: str | None = "0002"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
