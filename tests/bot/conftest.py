@@ -28,6 +28,7 @@ from services.notify_policy import policy_from_settings
 from storage.db import make_session_factory
 from storage.runtime import Runtime, make_redis
 from tests.conftest import _empty_tables, make_test_settings
+from tests.support.process_env import settings_env
 
 REPO = Path(__file__).resolve().parents[2]
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
@@ -87,26 +88,7 @@ def bot_settings(database_url: str, redis_url: str, sandbox_url: str, ehr_url: s
 
 
 def listener_env(settings: Settings) -> dict[str, str]:
-    env = loopback_env(settings.DINGTALK_API_BASE)
-    for name in (
-        "APP_ENV",
-        "DATABASE_URL",
-        "REDIS_URL",
-        "SECRET_KEY",
-        "DINGTALK_APP_KEY",
-        "DINGTALK_APP_SECRET",
-        "DINGTALK_CORP_ID",
-        "DINGTALK_AGENT_ID",
-        "DINGTALK_ROBOT_CODE",
-        "DINGTALK_API_BASE",
-        "DINGTALK_OAPI_BASE",
-        "EHR_BASE_URL",
-        "EHR_API_TOKEN",
-        "EHR_WEBHOOK_SECRET",
-    ):
-        value = getattr(settings, name)
-        env[name] = str(getattr(value, "value", value))
-    return env
+    return {**settings_env(settings), **loopback_env(settings.DINGTALK_API_BASE)}
 
 
 class Listener:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -12,20 +11,18 @@ from pathlib import Path
 import pytest
 from rq import Queue, Worker
 
-from config.settings import PRODUCTION_SECRETS
 from jobs.schedule import PeriodicJob
 from jobs.scheduler import REGISTRY_KEY, reconcile, run_due
 from storage.runtime import Runtime
 from tests.conftest import make_test_settings
+from tests.support.process_env import settings_env
 from tests.support.servers import wait_until
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 def _env(database_url: str, redis_url: str) -> dict[str, str]:
-    settings = make_test_settings(database_url, redis_url)
-    values = {name: str(getattr(settings, name)) for name in PRODUCTION_SECRETS}
-    return {**os.environ, **values, "APP_ENV": "test", "PYTHONUNBUFFERED": "1"}
+    return settings_env(make_test_settings(database_url, redis_url))
 
 
 @pytest.mark.parametrize("module", ["jobs.worker", "jobs.scheduler", "bot.listener"])

@@ -24,6 +24,7 @@ from tests.notify.conftest import (
     notify_settings,
     org_events,
 )
+from tests.support.process_env import settings_env
 from tests.support.servers import own_redis_server, wait_until
 from web import create_app
 
@@ -59,23 +60,7 @@ def test_everything_arrives_with_30_percent_of_calls_throttled(
 
 
 def _worker_env(rt: Runtime) -> dict[str, str]:
-    names = (
-        "DATABASE_URL",
-        "REDIS_URL",
-        "SECRET_KEY",
-        "DINGTALK_APP_KEY",
-        "DINGTALK_APP_SECRET",
-        "DINGTALK_CORP_ID",
-        "DINGTALK_AGENT_ID",
-        "DINGTALK_ROBOT_CODE",
-        "DINGTALK_API_BASE",
-        "DINGTALK_OAPI_BASE",
-        "EHR_BASE_URL",
-        "EHR_API_TOKEN",
-        "EHR_WEBHOOK_SECRET",
-    )
-    values = {name: str(getattr(rt.settings, name)) for name in names}
-    return {**os.environ, **values, "APP_ENV": "test", "PYTHONUNBUFFERED": "1"}
+    return settings_env(rt.settings)
 
 
 def test_worker_killed_during_a_delivery_leaves_exactly_one_card(
