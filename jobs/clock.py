@@ -37,8 +37,7 @@ class SweepAlreadyRunning(RuntimeError):
     """Another process holds this sweep's lock; this run did nothing."""
 
 
-def clock_lock_key(sweep: str) -> str:
-    return f"{redis_keys.PREFIX}:clock:lock:{sweep}"
+clock_lock_key = redis_keys.clock_lock
 
 
 @dataclass

@@ -47,3 +47,7 @@ def ehr_pull_lock() -> str:
 
 def ehr_pull_last_success() -> str:
     return f"{PREFIX}:ehr:pull:last-success"
+
+
+def clock_lock(sweep: str) -> str:
+    return f"{PREFIX}:clock:lock:{sweep}"
