@@ -16,7 +16,7 @@ from redis import Redis
 from redis.exceptions import WatchError
 
 from jobs.queues import DEFAULT_QUEUE, queue
-from storage import redis_keys_bot
+from storage import redis_keys
 
 log = logging.getLogger(__name__)
 HANDED_OFF = "handed_off"
@@ -33,7 +33,7 @@ def hand_off(
     ttl_seconds: int,
 ) -> str:
     """Enqueue `job(*args)` once per (kind, message id); return HANDED_OFF or DUPLICATE."""
-    key = redis_keys_bot.bot_seen(kind, message_id)
+    key = redis_keys.bot_seen(kind, message_id)
     with redis.pipeline() as pipe:
         try:
             pipe.watch(key)  # type: ignore[no-untyped-call]

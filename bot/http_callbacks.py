@@ -24,7 +24,7 @@ from flask import Blueprint, Flask, Response, current_app, jsonify, request
 from bot import crypto
 from bot.actions import BadCallback, answer_card_click, parse_card_callback
 from bot.inbound import accept_event
-from storage import redis_keys_bot
+from storage import redis_keys
 from storage.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -76,7 +76,7 @@ def _check_signed(
     tolerance = runtime.settings.DINGTALK_CALLBACK_TIMESTAMP_TOLERANCE_SECONDS
     if not timestamp_ok(stamp, tolerance, now=time.time()):
         return _refuse(401, "timestamp_out_of_window", "timestamp is outside the window")
-    nonce_key = redis_keys_bot.callback_nonce("event", f"{stamp}:{nonce}")
+    nonce_key = redis_keys.callback_nonce("event", f"{stamp}:{nonce}")
     if not runtime.redis.set(nonce_key, "1", nx=True, ex=2 * tolerance):
         return _refuse(401, "replayed", "this nonce was already used")
     return None

@@ -19,7 +19,7 @@ from clients.dingtalk import DingTalkError, DingTalkUserNotFound
 from jobs import context
 from services import bot_commands
 from services.bot_commands import BotPolicy, Reply
-from storage import redis_keys_bot
+from storage import redis_keys
 
 log = logging.getLogger(__name__)
 DONE_TTL_SECONDS = 7 * 24 * 3600
@@ -82,7 +82,7 @@ def answer_bot_message(message: dict[str, Any]) -> str:
     """Answer one chat message (a dict made by bot/inbound.py); return how it was sent."""
     ctx = context.current()
     msg_id = str(message.get("msg_id") or "")
-    done_key = redis_keys_bot.bot_job_done("message", msg_id)
+    done_key = redis_keys.bot_job_done("message", msg_id)
     if ctx.runtime.redis.exists(done_key):
         return "duplicate"
     with ctx.runtime.session_factory() as session:

@@ -10,19 +10,23 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from redis.exceptions import LockError
+from sqlalchemy.orm import Session
 
-from clients.ehr import EhrClient
+from clients.ehr import EhrClient, FeedPage
 from jobs import context
 from services.ehr_reconcile import reconcile_absent_entities
 from services.ehr_sync import (
     FEED_CURSOR,
     SUMMARY_KEYS,
+    Outcome,
     ingest_feed_page,
     list_overdue_held_events,
+    parse_events,
     retry_held_events,
 )
 from storage import redis_keys
@@ -73,15 +77,28 @@ def iter_pull(
     session = runtime.session_factory()
     progress = PullProgress()
     seen: dict[str, set[str]] = {}
+    # One page ahead: the next page is fetched and validated while this one is written, so the
+    # HTTP transfer and the validation overlap the database's work. Only reads happen ahead;
+    # the cursor still moves only in the transaction that made its page durable.
+    ahead = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ehr-pull-ahead")
+    limit = settings.EHR_PULL_PAGE_SIZE
     try:
         stored = get_cursor(session, FEED_CURSOR)
         cursor = None if full or stored is None else stored.cursor
         session.rollback()
+        upcoming = ahead.submit(_fetch, client, cursor, limit)
         while True:
-            page = client.fetch_changes(after=cursor, limit=settings.EHR_PULL_PAGE_SIZE)
+            page, outcomes = upcoming.result()
             next_cursor = page.next_cursor or cursor
+            more = page.has_more and next_cursor != cursor
+            if more:
+                upcoming = ahead.submit(_fetch, client, next_cursor, limit)
             result = ingest_feed_page(
-                session, page.events, next_cursor=next_cursor, received_at=datetime.now(UTC)
+                session,
+                page.events,
+                next_cursor=next_cursor,
+                received_at=datetime.now(UTC),
+                outcomes=outcomes,
             )
             progress.pages += 1
             progress.events += len(page.events)
@@ -90,31 +107,15 @@ def iter_pull(
                 _remember_seen(seen, page.events)
             lock.reacquire()
             yield progress
-            if not page.has_more or next_cursor == cursor:
+            if not more:
                 break
             cursor = next_cursor
         now = datetime.now(UTC)
-        progress.counts.update(retry_held_events(session, now=now))
-        overdue = list_overdue_held_events(
-            session, now=now, older_than_seconds=settings.EHR_HELD_MAX_AGE_SECONDS
-        )
-        progress.overdue_held = [h.event_id for h in overdue]
-        if overdue:
-            log.warning(
-                "EHR events held longer than allowed",
-                extra={"ctx": {"count": len(overdue), "event_ids": progress.overdue_held[:20]}},
-            )
-        if full:
-            progress.tombstoned = reconcile_absent_entities(
-                session,
-                seen,
-                max_share=settings.EHR_RECONCILE_MAX_TOMBSTONE_SHARE,
-                force=force,
-                now=now,
-            )
+        _finish(runtime, session, progress, seen if full else None, force=force, now=now)
         runtime.redis.set(last_pull_key(), now.isoformat())
         yield progress
     finally:
+        ahead.shutdown(wait=True, cancel_futures=True)
         session.close()
         if own_client:
             client.close()
@@ -122,6 +123,42 @@ def iter_pull(
             lock.release()
         except LockError:
             log.warning("EHR pull lock expired before release")
+
+
+def _finish(
+    runtime: Runtime,
+    session: Session,
+    progress: PullProgress,
+    seen: dict[str, set[str]] | None,
+    *,
+    force: bool,
+    now: datetime,
+) -> None:
+    """After the last page: retry held events, report overdue ones, sweep on a full pull."""
+    settings = runtime.settings
+    progress.counts.update(retry_held_events(session, now=now))
+    overdue = list_overdue_held_events(
+        session, now=now, older_than_seconds=settings.EHR_HELD_MAX_AGE_SECONDS
+    )
+    progress.overdue_held = [h.event_id for h in overdue]
+    if overdue:
+        log.warning(
+            "EHR events held longer than allowed",
+            extra={"ctx": {"count": len(overdue), "event_ids": progress.overdue_held[:20]}},
+        )
+    if seen is not None:
+        progress.tombstoned = reconcile_absent_entities(
+            session,
+            seen,
+            max_share=settings.EHR_RECONCILE_MAX_TOMBSTONE_SHARE,
+            force=force,
+            now=now,
+        )
+
+
+def _fetch(client: EhrClient, cursor: str | None, limit: int) -> tuple[FeedPage, list[Outcome]]:
+    page = client.fetch_changes(after=cursor, limit=limit)
+    return page, parse_events(page.events)
 
 
 def _remember_seen(seen: dict[str, set[str]], events: list[object]) -> None:

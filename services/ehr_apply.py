@@ -20,11 +20,13 @@ from services.ehr_contract import (
     APPLY_ORDER,
     ENTITY_FIELDS,
     PARENT_REFS,
+    PLAIN_TYPES,
     ParsedEvent,
     parse_event,
     to_json,
 )
 from services.ehr_outbox import Intent, outbox_intents, write_outbox
+from storage.ehr_bulk import plan_each_statement
 from storage.ehr_cache import (
     EntityState,
     existing_ids,
@@ -62,13 +64,23 @@ class _Plan:
     counts: Counter[str] = field(default_factory=Counter)
 
 
+def _json(value: Any) -> Any:
+    return value if type(value) in PLAIN_TYPES else to_json(value)
+
+
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
     """{field: {"before", "after"}} for every field whose value changed, as JSON."""
     changes = {}
-    for name in sorted(set(before) | set(after)):
+    if not before:  # a creation: every field that has a value changed from nothing
+        for name in sorted(after):
+            new = after[name]
+            if new is not None:
+                changes[name] = {"before": None, "after": _json(new)}
+        return changes
+    for name in sorted(before.keys() | after.keys()):
         old, new = before.get(name), after.get(name)
         if old != new:
-            changes[name] = {"before": to_json(old), "after": to_json(new)}
+            changes[name] = {"before": _json(old), "after": _json(new)}
     return changes
 
 
@@ -88,6 +100,8 @@ class Applier:
         self.now = now
         self.counts: Counter[str] = Counter()
         self.created: dict[str, set[str]] = defaultdict(set)
+        # Ids known to have a cached row in this transaction (read under lock, or inserted).
+        self.known: dict[str, set[str]] = defaultdict(set)
         self._history: list[dict[str, Any]] = []
         self._intents: list[tuple[Intent, dict[str, Any]]] = []
         self._states: list[dict[str, Any]] = []
@@ -97,6 +111,7 @@ class Applier:
         by_kind: dict[str, list[WorkItem]] = defaultdict(list)
         for item in items:
             by_kind[item.event.kind].append(item)
+        plan_each_statement(self.session)
         # Events held in this batch stay provisional until the end, so only older ones matter.
         any_held = has_held_events(self.session)
         for kind in APPLY_ORDER:
@@ -130,6 +145,7 @@ class Applier:
             groups[item.event.entity_id].append(item)
         fields = list(ENTITY_FIELDS[kind])
         current = load_states(self.session, kind, list(groups), fields=fields, lock=True)
+        self.known[kind].update(current)
         missing = self._missing_parents(kind, items)
         plans = {
             eid: self._plan(kind, current.get(eid), group, missing)
@@ -144,6 +160,7 @@ class Applier:
             [p.state for p in plans.values() if not p.is_new and p.state is not None],
         )
         self.created[kind].update(inserted)
+        self.known[kind].update(inserted)
         for eid, plan in plans.items():
             if eid not in lost:
                 self._history += plan.history
@@ -164,8 +181,10 @@ class Applier:
                     wanted[parent_kind].add(item.event.fields[ref])
         missing: set[tuple[str, str]] = set()
         for parent_kind, ids in wanted.items():
-            found = existing_ids(self.session, parent_kind, ids)
-            missing.update((parent_kind, i) for i in ids - found)
+            unknown = ids - self.known[parent_kind]
+            found = existing_ids(self.session, parent_kind, unknown) if unknown else set()
+            self.known[parent_kind].update(found)
+            missing.update((parent_kind, i) for i in unknown - found)
         return missing
 
     def _plan(

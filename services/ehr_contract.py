@@ -245,7 +245,13 @@ def _reason(exc: ValidationError, prefix: str) -> str:
     return "; ".join(parts)[:1000]
 
 
+# Values JSON and the cache take as they are; checked by exact type first, it is the common case.
+PLAIN_TYPES = frozenset({str, int, float, bool, type(None)})
+
+
 def _normalize(value: Any) -> Any:
+    if type(value) in PLAIN_TYPES:
+        return value
     if isinstance(value, datetime):
         return value.astimezone(UTC)
     if isinstance(value, BaseModel):
@@ -313,6 +319,8 @@ def parse_event(raw: Any) -> ParsedEvent | Rejection:
 
 def to_json(value: Any) -> Any:
     """A field value as JSON: datetimes as RFC 3339 in UTC, containers recursively."""
+    if type(value) in PLAIN_TYPES:
+        return value
     if isinstance(value, datetime):
         return value.astimezone(UTC).isoformat()
     if isinstance(value, list):

@@ -82,6 +82,14 @@ def _event_row(event: ParsedEvent, source: str, received_at: datetime) -> dict[s
     }
 
 
+Outcome = ParsedEvent | Rejection
+
+
+def parse_events(raw_events: Sequence[Any]) -> list[Outcome]:
+    """Judge each event of a batch on its own (no database): the pull does it ahead of time."""
+    return [parse_event(raw) for raw in raw_events]
+
+
 def ingest_batch(
     session: Session,
     raw_events: Sequence[Any],
@@ -89,14 +97,19 @@ def ingest_batch(
     source: str,
     received_at: datetime,
     dead_letter: bool = True,
+    outcomes: Sequence[Outcome] | None = None,
 ) -> IngestResult:
-    """Validate, dedupe and apply a batch inside the caller's transaction (no commit)."""
+    """Validate, dedupe and apply a batch inside the caller's transaction (no commit).
+
+    `outcomes` are `parse_events(raw_events)` when the caller has them already.
+    """
     result = IngestResult()
     parsed: list[ParsedEvent] = []
     dead: list[dict[str, Any]] = []
     seen: set[str] = set()
-    for raw in raw_events:
-        outcome = parse_event(raw)
+    if outcomes is None:
+        outcomes = parse_events(raw_events)
+    for outcome in outcomes:
         if isinstance(outcome, Rejection):
             result.rejected.append({"id": outcome.event_id, "error": outcome.reason})
             dead.append(
@@ -144,10 +157,13 @@ def ingest_feed_page(
     next_cursor: str | None,
     received_at: datetime,
     cursor_name: str = FEED_CURSOR,
+    outcomes: Sequence[Outcome] | None = None,
 ) -> IngestResult:
     """Apply one change-feed page and store the cursor after it, in one transaction."""
     with unit_of_work(session):
-        result = ingest_batch(session, raw_events, source="pull", received_at=received_at)
+        result = ingest_batch(
+            session, raw_events, source="pull", received_at=received_at, outcomes=outcomes
+        )
         status = f"ok at {received_at.isoformat()}: " + ", ".join(
             f"{k}={v}" for k, v in result.summary().items()
         )

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, cast
+from functools import cache
+from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, func, insert, select, update
-from sqlalchemy.dialects import sqlite
+from sqlalchemy import Table, bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from storage.base import utcnow
+from storage.ehr_bulk import id_filters, insert_ignore, insert_rows, table_of
 from storage.models import (
     ENTITY_MODELS,
     PositionHrOwner,
@@ -26,8 +27,6 @@ from storage.models import (
     StaffDepartment,
 )
 
-# Keep IN lists and multi-row statements well below driver parameter limits.
-CHUNK = 1000
 _BOOKKEEPING = ("id", "version", "deleted", "extra")
 
 
@@ -40,10 +39,6 @@ class ChildSpec:
     columns: tuple[str, ...]  # item keys; one column and `scalar` = a list of plain values
     scalar: bool = False
     ordinal: str | None = None
-
-
-def table_of(model: Any) -> Table:
-    return cast(Table, model.__table__)
 
 
 COLLECTIONS: dict[str, dict[str, ChildSpec]] = {
@@ -89,13 +84,13 @@ def entity_table(kind: str) -> Table:
     return table_of(ENTITY_MODELS[kind])
 
 
-def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 def scalar_fields(kind: str, fields: Iterable[str]) -> list[str]:
-    return [name for name in fields if name not in COLLECTIONS.get(kind, {})]
+    return list(_scalar_fields(kind, tuple(fields)))
+
+
+@cache
+def _scalar_fields(kind: str, fields: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(name for name in fields if name not in COLLECTIONS.get(kind, {}))
 
 
 def load_states(
@@ -106,8 +101,8 @@ def load_states(
     names = ["id", "version", "deleted", "extra", *scalar_fields(kind, fields)]
     columns = [table.c[name] for name in names]
     states: dict[str, EntityState] = {}
-    for part in chunks(sorted(ids)):
-        stmt = select(*columns).where(table.c.id.in_(part)).order_by(table.c.id)
+    for where in id_filters(session, table.c.id, sorted(ids)):
+        stmt = select(*columns).where(where).order_by(table.c.id)
         if lock:
             stmt = stmt.with_for_update()
         for row in session.execute(stmt).mappings():
@@ -132,8 +127,8 @@ def _load_children(session: Session, spec: ChildSpec, ids: list[str]) -> dict[st
     parent = table.c[spec.parent_column]
     order = [parent, table.c[spec.ordinal]] if spec.ordinal else [parent, table.c[spec.columns[0]]]
     found: dict[str, list[Any]] = {}
-    for part in chunks(ids):
-        stmt = select(parent, *(table.c[c] for c in spec.columns)).where(parent.in_(part))
+    for where in id_filters(session, parent, ids):
+        stmt = select(parent, *(table.c[c] for c in spec.columns)).where(where)
         for row in session.execute(stmt.order_by(*order)).mappings():
             item = row[spec.columns[0]] if spec.scalar else {c: row[c] for c in spec.columns}
             found.setdefault(row[spec.parent_column], []).append(item)
@@ -145,89 +140,9 @@ def existing_ids(session: Session, kind: str, ids: Iterable[str]) -> set[str]:
     table = entity_table(kind)
     wanted = sorted(set(ids))
     found: set[str] = set()
-    for part in chunks(wanted):
-        found.update(session.execute(select(table.c.id).where(table.c.id.in_(part))).scalars())
+    for where in id_filters(session, table.c.id, wanted):
+        found.update(session.execute(select(table.c.id).where(where)).scalars())
     return found
-
-
-def _pg_unnest(
-    session: Session, table: Table, rows: Sequence[dict[str, Any]], suffix: str
-) -> list[Any]:
-    # One statement with one array per column: PostgreSQL zips them with unnest. This keeps the
-    # statement small and constant, instead of a multi-row VALUES list with thousands of
-    # placeholders that the driver would have to parse for every page.
-    from psycopg.types.json import Jsonb
-
-    pg = session.get_bind().dialect
-    names = list(rows[0])
-    casts = []
-    for name in names:
-        column_type = table.c[name].type
-        casts.append(f"%b::{column_type.compile(dialect=pg)}[]")
-    json_columns = {n for n in names if "JSON" in casts[names.index(n)]}
-    params = tuple(
-        [Jsonb(r[n]) if n in json_columns and r[n] is not None else r[n] for r in rows]
-        for n in names
-    )
-    quoted = ", ".join(f'"{n}"' for n in names)
-    sql = f'INSERT INTO "{table.name}" ({quoted}) SELECT * FROM unnest({", ".join(casts)}) {suffix}'  # noqa: S608  (names come from our own Table objects)
-    # The driver's own cursor in binary mode: text-format arrays are escaped element by element.
-    driver = session.connection().connection.driver_connection
-    with driver.cursor(binary=True) as cursor:  # type: ignore[union-attr]
-        cursor.execute(sql, params)
-        return list(cursor.fetchall()) if cursor.description else []
-
-
-def _fill_defaults(table: Table, rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    defaults = {
-        c.name: c.default.arg  # type: ignore[attr-defined]
-        for c in table.columns
-        if c.default is not None and c.name not in rows[0] and not c.primary_key
-    }
-    filled = []
-    for row in rows:
-        extra = {k: (v(None) if callable(v) else v) for k, v in defaults.items()}
-        filled.append({**row, **extra})
-    return filled
-
-
-def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
-    """Insert many rows in as few statements as the database allows."""
-    if not rows:
-        return
-    if session.get_bind().dialect.name == "postgresql":
-        for part in chunks(_fill_defaults(table, rows), 5000):
-            _pg_unnest(session, table, part, "")
-        return
-    for part in chunks(rows):
-        session.execute(insert(table), list(part))
-
-
-def insert_ignore(
-    session: Session, table: Table, rows: Sequence[dict[str, Any]], *, key: str | Sequence[str]
-) -> list[Any]:
-    """INSERT ... ON CONFLICT DO NOTHING; return the `key` values of the rows actually inserted.
-
-    A conflicting row inserted by a concurrent transaction makes PostgreSQL wait for that
-    transaction, so a lost race is reported here rather than failing the whole batch.
-    """
-    if not rows:
-        return []
-    keys = [key] if isinstance(key, str) else list(key)
-    single = isinstance(key, str)
-    if session.get_bind().dialect.name == "postgresql":
-        returning = ", ".join(f'"{k}"' for k in keys)
-        found: list[Any] = []
-        for part in chunks(_fill_defaults(table, rows), 5000):
-            got = _pg_unnest(session, table, part, f"ON CONFLICT DO NOTHING RETURNING {returning}")
-            found.extend(r[0] if single else tuple(r) for r in got)
-        return found
-    stmt = sqlite.insert(table).on_conflict_do_nothing().returning(*(table.c[k] for k in keys))
-    inserted: list[Any] = []
-    for part in chunks(rows):
-        for r in session.execute(stmt, list(part)).all():
-            inserted.append(r[0] if single else tuple(r))
-    return inserted
 
 
 def _row(kind: str, state: EntityState, now: Any) -> dict[str, Any]:
@@ -270,8 +185,8 @@ def update_entities(session: Session, kind: str, states: Sequence[EntityState]) 
     ids = [s.id for s in with_fields]
     for spec in COLLECTIONS.get(kind, {}).values():
         parent = spec.table.c[spec.parent_column]
-        for part in chunks(ids):
-            session.execute(delete(spec.table).where(parent.in_(part)))
+        for where in id_filters(session, parent, ids):
+            session.execute(delete(spec.table).where(where))
     _insert_children(session, kind, with_fields)
 
 
@@ -291,10 +206,8 @@ def _insert_children(session: Session, kind: str, states: Sequence[EntityState])
 def mark_tombstones(session: Session, kind: str, ids: Sequence[str]) -> None:
     """Hide entities without changing their version (a reconciliation, not an EHR event)."""
     table = entity_table(kind)
-    for part in chunks(sorted(ids)):
-        session.execute(
-            update(table).where(table.c.id.in_(part)).values(deleted=True, updated_at=utcnow())
-        )
+    for where in id_filters(session, table.c.id, sorted(ids)):
+        session.execute(update(table).where(where).values(deleted=True, updated_at=utcnow()))
 
 
 def count_active(session: Session, kind: str) -> int:
@@ -314,8 +227,8 @@ def get_links(
     """Selected columns of cached entities by id (e.g. an interview's application_id)."""
     table = entity_table(kind)
     found: dict[str, dict[str, Any]] = {}
-    for part in chunks(sorted(set(ids))):
-        stmt = select(table.c.id, *(table.c[c] for c in columns)).where(table.c.id.in_(part))
+    for where in id_filters(session, table.c.id, sorted(set(ids))):
+        stmt = select(table.c.id, *(table.c[c] for c in columns)).where(where)
         for row in session.execute(stmt).mappings():
             found[row["id"]] = {c: row[c] for c in columns}
     return found

@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from storage.base import utcnow
-from storage.ehr_cache import chunks, insert_ignore, insert_rows, table_of
+from storage.ehr_bulk import chunks, insert_ignore, insert_rows, table_of
 from storage.outbox_dispatch import note_outbox_rows
 from storage.sync_models import ChangeHistory, DeadLetter, EhrEvent, OutboxEvent, SyncCursor
 

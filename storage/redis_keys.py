@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+
 PREFIX = "mi"
-
-
-def scheduler_lease() -> str:
-    return f"{PREFIX}:scheduler:lease"
 
 
 def scheduler_tick(job_name: str, slot: int) -> str:
@@ -15,14 +13,6 @@ def scheduler_tick(job_name: str, slot: int) -> str:
 
 def scheduler_last_run(job_name: str) -> str:
     return f"{PREFIX}:scheduler:last-run:{job_name}"
-
-
-def listener_lease(app_key: str) -> str:
-    return f"{PREFIX}:listener:lease:{app_key}"
-
-
-def stream_message_seen(message_id: str) -> str:
-    return f"{PREFIX}:stream:seen:{message_id}"
 
 
 def dingtalk_token(app_key: str) -> str:
@@ -51,3 +41,23 @@ def ehr_pull_last_success() -> str:
 
 def clock_lock(sweep: str) -> str:
     return f"{PREFIX}:clock:lock:{sweep}"
+
+
+def _digest(value: str) -> str:
+    # Message ids are opaque and may be long; a digest keeps keys short and printable.
+    return hashlib.sha256(value.encode()).hexdigest()[:40]
+
+
+def bot_seen(kind: str, message_id: str) -> str:
+    """A Stream message / event / HTTP event already handed off (dedupe marker)."""
+    return f"{PREFIX}:bot:seen:{kind}:{_digest(message_id)}"
+
+
+def bot_job_done(kind: str, message_id: str) -> str:
+    """A bot job that has done its work (a job enqueued twice acts once)."""
+    return f"{PREFIX}:bot:done:{kind}:{_digest(message_id)}"
+
+
+def callback_nonce(source: str, nonce: str) -> str:
+    """A nonce of a signed HTTP callback, remembered for the timestamp window."""
+    return f"{PREFIX}:bot:nonce:{source}:{_digest(nonce)}"
