@@ -37,6 +37,10 @@ def install_outbox_dispatch(factory: sessionmaker[Session] | Any, dispatch: Disp
 
     @event.listens_for(factory, "after_commit")
     def _dispatch(session: Session) -> None:
+        # Releasing a SAVEPOINT fires after_commit too; the rows are durable only when the
+        # outermost transaction commits, so a job enqueued now could run before they exist.
+        if session.in_nested_transaction():
+            return
         ids: list[tuple[int, str]] = session.info.pop(_PENDING, [])
         if not ids:
             return
@@ -51,4 +55,7 @@ def install_outbox_dispatch(factory: sessionmaker[Session] | Any, dispatch: Disp
 
     @event.listens_for(factory, "after_rollback")
     def _forget(session: Session) -> None:
-        session.info.pop(_PENDING, None)
+        # A rolled-back SAVEPOINT must not drop the outer transaction's rows; its own ids stay
+        # listed and reach a job that finds no such row and does nothing.
+        if not session.in_nested_transaction():
+            session.info.pop(_PENDING, None)

@@ -160,9 +160,32 @@ def test_the_reminder_sweep_reaches_the_candidate_inbox(page: Any, stack: Stack)
     try:
         wait_until(lambda: stack.sim("/_sim/cards", userid="cand_09")["cards"], timeout=30)
     except TimeoutError as exc:
-        message = f"no reminder card for cand_09; the sweep said:\n{result.output}"
+        message = (
+            f"no reminder card for cand_09; the sweep said:\n{result.output}\n"
+            f"deliveries: {_reminder_deliveries(stack)}"
+        )
         raise AssertionError(message) from exc
     page.set_viewport_size({"width": 1280, "height": 900})
     page.goto(f"{stack.sandbox}/_sim/inbox?userid=cand_09")
     page.get_by_text("AI 面试邀请提醒").first.wait_for()
     page.screenshot(path=str(OUTPUT / "inbox-cand-09-reminder.png"))
+
+
+def _reminder_deliveries(stack: Stack) -> list[tuple[object, ...]]:
+    """What the pipeline recorded for the reminders, to say why a card did not arrive."""
+    from sqlalchemy import select
+
+    from storage.action_models import Delivery
+    from storage.sync_models import OutboxEvent
+    from web.app import get_runtime
+
+    with get_runtime(stack.app).session_factory() as session:
+        events = session.execute(
+            select(OutboxEvent.id, OutboxEvent.state, OutboxEvent.last_error).where(
+                OutboxEvent.kind == "reminder.due"
+            )
+        ).all()
+        rows = session.execute(
+            select(Delivery.purpose, Delivery.recipient_id, Delivery.state, Delivery.last_error)
+        ).all()
+    return [*events, *[r for r in rows if "remind" in r[0]]]
