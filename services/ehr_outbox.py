@@ -88,18 +88,20 @@ def _interview(
 def _application(
     eid: str, version: int, before: dict[str, Any] | None, after: dict[str, Any]
 ) -> list[Intent]:
-    if before is None:
-        return []
     intents: list[Intent] = []
-    if before.get("stage") != after["stage"]:
+    if before is not None and before.get("stage") != after["stage"]:
         changes = {
             "before": _pick(before, ("stage", "stage_changed_at")),
             "after": _pick(after, ("stage", "stage_changed_at")),
         }
         intents.append(_intent("application.stage_changed", "application", eid, version, changes))
-    old = {r["key"]: r for r in before.get("requirements") or []}
+    old = {r["key"]: r for r in (before or {}).get("requirements") or []}
     for req in after.get("requirements") or []:
         previous = old.get(req["key"])
+        # A new application's requirements matter when someone must act on them (the candidate
+        # on a missing or rejected one, HR on a submitted one); an approved one needs nobody.
+        if before is None and req["status"] == "approved":
+            continue
         if previous is None or previous["status"] != req["status"]:
             kind = "requirement.status_changed"
             intent = Intent(

@@ -152,3 +152,24 @@ def test_history_answers_what_the_report_said_then(post_events: Post, db: Db) ->
     assert history[1].changes["status"] == {"before": "published", "after": "revised"}
     assert history[1].received_at >= history[0].received_at
     assert all(h.source == "push" for h in history)
+
+
+def test_a_new_application_with_a_missing_requirement_asks_for_it(
+    post_events: Any, db: Any
+) -> None:
+    requirements = [
+        {"key": "health", "label": "健康证", "status": "missing"},
+        {"key": "id_card", "label": "身份证", "status": "approved"},
+    ]
+    post_events(
+        [
+            ev.event("candidate", ev.candidate("cand-1")),
+            ev.event("department", ev.department("d-1")),
+            ev.event("position", ev.position("pos-1")),
+            ev.event("application", ev.application("app-1", requirements=requirements)),
+        ]
+    )
+    rows = [o for o in db.outbox() if o.kind == "requirement.status_changed"]
+    assert [(o.payload["requirement_key"], o.payload["after"]) for o in rows] == [
+        ("health", {"status": "missing"})
+    ]

@@ -23,9 +23,9 @@ from tests.ehr.conftest import Db, feed_events
 from tests.support.servers import wait_until
 
 REPO = Path(__file__).resolve().parents[2]
-SCENARIO_OUTBOX = (
-    20 + 14 + 12 + 3 + 12 + 1
-)  # invited, opened, attended, no-show, published, revised
+# invited, opened, attended, no-show, published, revised, and cand-03's application arriving
+# with its health certificate missing (the candidate's to-do)
+SCENARIO_OUTBOX = 20 + 14 + 12 + 3 + 12 + 1 + 1
 
 
 def _scenario() -> list[dict[str, object]]:
