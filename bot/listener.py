@@ -36,6 +36,24 @@ if TYPE_CHECKING:
     from dingtalk_stream import DingTalkStreamClient
 
 log = logging.getLogger(__name__)
+
+
+class _RedactPayloads(logging.Filter):
+    """The SDK logs raw frames and answers on some paths; they can carry chat text and names."""
+
+    MARKERS = ("message=", "response.text=", "data=")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        cut = min((text.find(m) for m in self.MARKERS if m in text), default=-1)
+        if cut >= 0:
+            text = text[:cut] + "[payload redacted]"
+        record.msg, record.args = text, ()
+        return True
+
+
+sdk_log = logging.getLogger("dingtalk_stream.sdk")
+sdk_log.addFilter(_RedactPayloads())
 EXIT_BEFORE_ACK = 17
 
 
@@ -45,7 +63,7 @@ def build_client(api_base: str, app_key: str, app_secret: str) -> DingTalkStream
     import dingtalk_stream  # must follow the environment variable
 
     credential = dingtalk_stream.Credential(app_key, app_secret)
-    return dingtalk_stream.DingTalkStreamClient(credential, logger=log)
+    return dingtalk_stream.DingTalkStreamClient(credential, logger=sdk_log)
 
 
 async def run_until_stopped(client: DingTalkStreamClient) -> None:

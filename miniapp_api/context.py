@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from flask import current_app, g, request
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from services.errors import DomainError, Unauthenticated
@@ -30,6 +31,8 @@ class UpstreamUnavailable(DomainError):
 class MiniAppContext:
     runtime: Runtime
     score_policy: frozenset[str]
+    # The runtime's pool in autocommit mode, for requests that only read (see `read_db`).
+    read_engine: Engine
     _dingtalk: DingTalkClient | None = field(default=None)
 
     def dingtalk(self) -> DingTalkClient:
@@ -44,7 +47,8 @@ class MiniAppContext:
 def make_context(runtime: Runtime) -> MiniAppContext:
     """Build the mini-app context once per app (policy parsed at start-up, so typos fail early)."""
     policy = parse_visibility(runtime.settings.CANDIDATE_SCORE_VISIBILITY)
-    return MiniAppContext(runtime=runtime, score_policy=policy)
+    read_engine = runtime.engine.execution_options(isolation_level="AUTOCOMMIT")
+    return MiniAppContext(runtime=runtime, score_policy=policy, read_engine=read_engine)
 
 
 def ctx() -> MiniAppContext:
@@ -60,10 +64,24 @@ def db() -> Session:
     return session
 
 
+def read_db() -> Session:
+    """The request's read-only session: autocommit, so reads cost no BEGIN and ROLLBACK.
+
+    On PostgreSQL each statement still sees one consistent snapshot (READ COMMITTED gives a
+    transaction nothing more), and no transaction stays open between statements. It shares the
+    pool of `db()`; never write through it: autocommit would commit each statement on its own.
+    """
+    if "miniapp_read_session" not in g:
+        g.miniapp_read_session = Session(bind=ctx().read_engine, expire_on_commit=False)
+    session: Session = g.miniapp_read_session
+    return session
+
+
 def close_session(_exc: BaseException | None = None) -> None:
-    session = g.pop("miniapp_session", None)
-    if session is not None:
-        session.close()
+    for key in ("miniapp_session", "miniapp_read_session"):
+        session = g.pop(key, None)
+        if session is not None:
+            session.close()
 
 
 def now() -> datetime:

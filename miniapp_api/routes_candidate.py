@@ -17,7 +17,7 @@ bp = Blueprint("candidate", __name__)
 def my_interviews() -> CandidateInterviewList:
     viewer = c.viewer()
     require_candidate(viewer)
-    items = list_interviews_for_candidate(c.db(), viewer, lang=c.lang(), now=c.now())
+    items = list_interviews_for_candidate(c.read_db(), viewer, lang=c.lang(), now=c.now())
     return CandidateInterviewList.model_validate({"items": items})
 
 
@@ -32,6 +32,6 @@ def my_interview(interview_id: str) -> CandidateReport:
     viewer = c.viewer()
     require_candidate(viewer)
     report = get_report_for_candidate(
-        c.db(), viewer, interview_id, policy=c.ctx().score_policy, lang=c.lang(), now=c.now()
+        c.read_db(), viewer, interview_id, policy=c.ctx().score_policy, lang=c.lang(), now=c.now()
     )
     return CandidateReport.model_validate(report)
