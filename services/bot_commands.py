@@ -16,6 +16,7 @@ from datetime import datetime
 from sqlalchemy import false, func, select
 from sqlalchemy.orm import Session
 
+from services.candidate_links import set_candidate_link
 from services.candidate_views import get_report_for_candidate, list_interviews_for_candidate
 from services.errors import DomainError, Forbidden
 from services.position_stats import get_position_stats
@@ -31,7 +32,6 @@ from storage.models import (
     Position,
     Score,
 )
-from storage.sync_models import ChangeHistory
 
 COMMANDS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     # (command, language, spellings); longest spellings first within a command
@@ -288,19 +288,7 @@ def unlink_org_user(session: Session, user_id: str, *, now: datetime) -> int:
             session.scalars(select(Candidate).where(Candidate.linked_dingtalk_user_id == user_id))
         )
         for candidate in rows:
-            candidate.linked_dingtalk_user_id = None
-            session.add(
-                ChangeHistory(
-                    entity_kind="candidate",
-                    entity_id=candidate.id,
-                    version=candidate.version,
-                    event_id=None,
-                    source="local",
-                    operation="updated",
-                    received_at=now,
-                    applied_at=now,
-                    changes={"linked_dingtalk_user_id": {"before": user_id, "after": None}},
-                    data={"reason": "DingTalk user left the organisation"},
-                )
+            set_candidate_link(
+                session, candidate, None, now=now, reason="DingTalk user left the organisation"
             )
         return len(rows)

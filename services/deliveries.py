@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from cards import builders
 from cards.builders import Card, Dimension, ScoreView
+from services.candidate_links import set_candidate_link
 from services.notifications import load_score_chain
 from services.notify_policy import NotifyPolicy
 from services.notify_registry import CONTENT, TITLES, content
@@ -18,7 +19,7 @@ from services.score_policy import PolicyConfig, evaluate_policy
 from storage.action_models import Delivery
 from storage.db import unit_of_work
 from storage.models import VISIBLE_SCORE_STATUSES, Candidate, Score
-from storage.sync_models import ChangeHistory, OutboxEvent
+from storage.sync_models import OutboxEvent
 
 
 @dataclass(frozen=True)
@@ -159,21 +160,5 @@ def link_candidate_user(
     """Remember a candidate's DingTalk user id found by us, with a history record saying how."""
     with unit_of_work(session):
         candidate = session.get(Candidate, candidate_id)
-        if candidate is None or candidate.linked_dingtalk_user_id == user_id:
-            return
-        before = candidate.linked_dingtalk_user_id
-        candidate.linked_dingtalk_user_id = user_id
-        session.add(
-            ChangeHistory(
-                entity_kind="candidate",
-                entity_id=candidate_id,
-                version=candidate.version,
-                event_id=None,
-                source="local",
-                operation="updated",
-                received_at=now,
-                applied_at=now,
-                data={"linked_by": how},
-                changes={"linked_dingtalk_user_id": {"before": before, "after": user_id}},
-            )
-        )
+        if candidate is not None:
+            set_candidate_link(session, candidate, user_id, now=now, reason=how)

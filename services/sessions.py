@@ -12,11 +12,11 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import false, func, or_, select
 from sqlalchemy.orm import Session
 
+from services.candidate_links import set_candidate_link
 from services.errors import Forbidden, Unauthenticated
 from services.visibility import CANDIDATE, STAFF, Viewer
 from storage.db import unit_of_work
 from storage.models import Candidate, Staff
-from storage.sync_models import ChangeHistory
 
 log = logging.getLogger(__name__)
 
@@ -63,25 +63,8 @@ def _find_candidate_by_mobile(session: Session, mobile: str) -> Candidate | None
 
 
 def _link_candidate(session: Session, candidate: Candidate, user_id: str, now: datetime) -> None:
-    before = candidate.linked_dingtalk_user_id
-    candidate.linked_dingtalk_user_id = user_id
-    session.add(
-        ChangeHistory(
-            entity_kind="candidate",
-            entity_id=candidate.id,
-            version=candidate.version,
-            event_id=None,
-            source="local",
-            operation="updated",
-            received_at=now,
-            applied_at=now,
-            changes={"linked_dingtalk_user_id": {"before": before, "after": user_id}},
-            data={
-                "reason": "mini-app first login: DingTalk user's mobile matched the candidate's",
-                "linked_dingtalk_user_id": user_id,
-            },
-        )
-    )
+    reason = "mini-app first login: DingTalk user's mobile matched the candidate's"
+    set_candidate_link(session, candidate, user_id, now=now, reason=reason)
     log.info("linked candidate %s to a DingTalk user on first login", candidate.id)
 
 
