@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 TEXT: dict[str, dict[str, str]] = {
     "suggest_advance": {"zh": "建议推进", "en": "Suggest advancing"},
     "suggest_reject": {"zh": "建议淘汰", "en": "Suggest rejecting"},
@@ -33,3 +35,37 @@ def t(key: str, lang: str) -> str:
     """The text for `key` in `lang` (zh or en), falling back to Chinese."""
     entry = TEXT[key]
     return entry.get(lang) or entry["zh"]
+
+
+def _num(value: object) -> str:
+    return f"{float(value):g}" if isinstance(value, int | float) else str(value)
+
+
+def policy_reason(explanation: dict[str, Any], lang: str) -> str:
+    """The score policy's reason for its suggestion in the card's language, from its explanation."""
+    zh = lang != "en"
+    overall = _num(explanation.get("values", {}).get("overall"))
+    threshold = _num(explanation.get("threshold"))
+    if explanation.get("rule") == "dimension_minimum":
+        below = "低于" if zh else "<"
+        parts = [
+            f"{v['label']} {_num(v['value'])} {below} {_num(v['minimum'])}"
+            for v in explanation.get("violations", [])
+        ]
+        text = ("；" if zh else "; ").join(parts)
+    elif explanation.get("suggestion") == "advance":
+        text = f"{'总分' if zh else 'overall'} {overall} ≥ {threshold}"
+        blocked = [str(name) for name in explanation.get("blocked_by", [])]
+        if blocked and zh:
+            text += "；需先审核通过：" + "、".join(blocked)
+        elif blocked:
+            text += "; advance blocked until approved: " + ", ".join(blocked)
+    else:
+        text = f"{'总分' if zh else 'overall'} {overall} < {threshold}"
+    policy = explanation.get("policy", {})
+    version = policy.get("version")
+    if policy.get("scope") in (None, "global", "default"):
+        label = "默认策略" if zh else "default policy"
+    else:
+        label = "岗位策略" if zh else "position policy"
+    return f"{text}（{label} v{version}）" if zh else f"{text} ({label} v{version})"

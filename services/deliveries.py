@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from cards import builders
 from cards.builders import Card, Dimension, ScoreView
+from cards.text import policy_reason
 from services.candidate_links import set_candidate_link
 from services.notifications import load_score_chain
 from services.notify_policy import NotifyPolicy
@@ -60,7 +61,7 @@ def _suggestion(session: Session, score: Score, policy: NotifyPolicy) -> tuple[s
         advance_threshold=policy.advance_threshold, auto_reject=policy.auto_reject
     )
     outcome = evaluate_policy(session, score, now=datetime.now(UTC), defaults=defaults)
-    return outcome.suggestion, outcome.reason
+    return outcome.suggestion, policy_reason(outcome.explanation, policy.language)
 
 
 @content("score_candidate", "score_hr", title="AI 面试得分")
