@@ -132,11 +132,22 @@ def _phase_rate(web: str, sim: str, engine: Any, events: int) -> dict[str, float
     elapsed = time.monotonic() - started
     stats = requests.get(f"{sim}/_sim/stats", timeout=10).json()
     path = "/v1.0/card/instances/createAndDeliver"
+    # The delivery rate proper: from the first card sent to the last (the deliveries' own
+    # timestamps), leaving out the webhook's ingestion of the batch before any card can go.
+    with engine.connect() as conn:
+        first, last = conn.execute(
+            select(func.min(Delivery.updated_at), func.max(Delivery.updated_at)).where(
+                Delivery.state == "sent"
+            )
+        ).one()
+    span = (last - first).total_seconds()
     return {
         "cards": target,
         "seconds": elapsed,
         "rate": target / elapsed,
-        "ratio": target / elapsed / 20.0,
+        "delivery_seconds": span,
+        "delivery_rate": (target - 1) / span,
+        "ratio": (target - 1) / span / 20.0,
         "throttled": stats["throttled"].get(path, 0),
     }
 
@@ -192,9 +203,10 @@ def main() -> int:
         rate = _phase_rate(web, sim, engine, args.events)
         latency = _phase_latency(web, sim, engine, args.samples)
     print(
-        f"phase 1: {rate['cards']} cards in {rate['seconds']:.1f} s = {rate['rate']:.2f}/s; "
-        f"ratio to the 20/s limit {rate['ratio']:.3f} (target >= 0.9); "
-        f"throttled by the sandbox: {rate['throttled']} (target 0)"
+        f"phase 1: {rate['cards']} cards delivered in {rate['delivery_seconds']:.1f} s = "
+        f"{rate['delivery_rate']:.2f}/s; ratio to the 20/s limit {rate['ratio']:.3f} "
+        f"(target >= 0.9); throttled by the sandbox: {rate['throttled']} (target 0); "
+        f"end to end incl. the webhook's ingestion: {rate['seconds']:.1f} s = {rate['rate']:.2f}/s"
     )
     print(
         f"phase 2: webhook-to-card latency over {latency['samples']} events: "

@@ -74,6 +74,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "attend_interview": ("请按时参加面试", "Attend the interview on time"),
     "await_result": ("等待面试结果", "Waiting for the result"),
     "await_decision": ("结果已出，等待 HR 决定", "Result available; HR will decide next"),
+    "next_round": (
+        "已进入面试环节，请留意面试安排",
+        "You are through to the interview round; HR will schedule it",
+    ),
     "respond_offer": ("请查看并回复录用意向", "Review and respond to the offer"),
     "contact_hr": ("请联系 HR", "Please contact HR"),
     "none": ("无需操作", "Nothing to do"),
@@ -156,7 +160,9 @@ class InterviewState(Protocol):
 def next_step_code(
     stage: str, interview: InterviewState, *, has_result: bool, has_todos: bool, now: datetime
 ) -> str:
-    """Derive the candidate's next step from the application stage and interview state."""
+    """Derive the candidate's next step: the application's stage first (a decision HR has made
+    outranks the state of any one interview), then open to-dos, then the interview and its result.
+    """
     closed = {"rejected": "closed_rejected", "withdrawn": "closed_withdrawn", "hired": "hired"}
     by_status = {"cancelled": "none", "no_show": "contact_hr"}
     code: str
@@ -164,6 +170,8 @@ def next_step_code(
         code = closed[stage]
     elif has_todos:
         code = "complete_todos"
+    elif stage == "offer":
+        code = "respond_offer"
     elif interview.status in by_status:
         code = by_status[interview.status]
     elif interview.status in OPEN_INTERVIEW:
@@ -173,10 +181,13 @@ def next_step_code(
             if overdue
             else ("take_ai_interview" if interview.kind == "ai" else "attend_interview")
         )
-    elif stage == "offer":
-        code = "respond_offer"
+    elif not has_result:
+        code = "await_result"
+    elif stage == "interview" and interview.kind == "ai":
+        # HR has advanced the application past this AI interview: nothing is pending on it.
+        code = "next_round"
     else:
-        code = "await_decision" if has_result else "await_result"
+        code = "await_decision"
     return code
 
 

@@ -141,6 +141,12 @@ class Interview(EhrEntityMixin, Base):
         # The reminder sweeps look up due items by status and time.
         Index("ix_interview_status_invited_at", "status", "invited_at"),
         Index("ix_interview_status_deadline_at", "status", "deadline_at"),
+        # Position statistics read a position's interviews by application from this index alone.
+        Index(
+            "ix_interview_application_id_covering",
+            "application_id",
+            postgresql_include=["deleted", "round", "status", "deadline_at", "id"],
+        ),
     )
 
     application_id: Mapped[str] = mapped_column(String(64), index=True)
@@ -158,6 +164,19 @@ class Interview(EhrEntityMixin, Base):
 
 class Score(EhrEntityMixin, Base):
     __tablename__ = "score"
+    __table_args__ = (
+        # An interview's latest visible score, from the index alone (position statistics).
+        Index(
+            "ix_score_interview_id_status_published_at",
+            "interview_id",
+            "status",
+            "published_at",
+            "version",
+            postgresql_include=["deleted", "overall", "id"],
+        ),
+        # The score-policy sweep scans a look-back window of publish times every minute.
+        Index("ix_score_published_at", "published_at"),
+    )
 
     interview_id: Mapped[str] = mapped_column(String(64), index=True)
     status: Mapped[str] = mapped_column(String(16))
@@ -174,6 +193,14 @@ class Score(EhrEntityMixin, Base):
 
 class ScoreDimension(Base):
     __tablename__ = "score_dimension"
+    __table_args__ = (
+        # Position statistics aggregate the dimensions of thousands of scores from the index alone.
+        Index(
+            "ix_score_dimension_score_id_covering",
+            "score_id",
+            postgresql_include=["key", "label", "score", "max_score"],
+        ),
+    )
 
     score_id: Mapped[str] = mapped_column(
         ForeignKey("score.id", ondelete="CASCADE"), primary_key=True

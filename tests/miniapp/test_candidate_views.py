@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from types import SimpleNamespace
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
+from services.candidate_views import next_step_code
 from storage.runtime import Runtime
 from tests.conftest import make_test_settings
 from tests.miniapp import factory as f
@@ -147,3 +150,46 @@ def test_closed_application_progress_stops_where_it_ended(
     ).get_json()
     assert body["interview"]["next_step"]["code"] == "closed_rejected"
     assert [p["state"] for p in body["progress"]][:3] == ["done", "stopped", "upcoming"]
+
+
+def test_next_step_follows_the_stage_after_a_decision(
+    client: FlaskClient, session: Session
+) -> None:
+    f.department(session, "d-1")
+    f.position(session, "p-1", "d-1")
+    c = f.candidate(session, "c-1", uid="u-c1")
+    # HR advanced the application (ai_interview -> interview) after the AI interview's result.
+    f.application(session, "a-1", "c-1", "p-1", stage="interview")
+    f.interview(session, "i-ai", "a-1", status="completed")
+    f.score(session, "s-ai", "i-ai", 82.0)
+    session.commit()
+    headers = f.bearer(f.token_for(candidate_row=c))
+    (item,) = client.get("/api/v1/me/interviews", headers=headers).get_json()["items"]
+    assert item["next_step"] == {"code": "next_round", "label": "已进入面试环节，请留意面试安排"}
+    body = client.get("/api/v1/me/interviews/i-ai", headers=headers).get_json()
+    assert body["interview"]["next_step"]["code"] == "next_round"
+    assert body["stage"]["label"] == "面试"
+    assert ("interview", "current") in [(p["stage"], p["state"]) for p in body["progress"]]
+
+
+@pytest.mark.parametrize(
+    ("stage", "kind", "expected"),
+    [
+        ("ai_interview", "ai", "await_decision"),  # result out, no decision yet
+        ("interview", "ai", "next_round"),
+        ("interview", "onsite", "await_decision"),  # the interview round's own result
+        ("offer", "onsite", "respond_offer"),
+        ("hired", "onsite", "hired"),
+        ("rejected", "ai", "closed_rejected"),
+        ("withdrawn", "ai", "closed_withdrawn"),
+    ],
+)
+def test_next_step_code_puts_the_stage_first(stage: str, kind: str, expected: str) -> None:
+    done = SimpleNamespace(status="completed", kind=kind, deadline_at=None)
+    assert next_step_code(stage, done, has_result=True, has_todos=False, now=f.NOW) == expected
+    scheduled = SimpleNamespace(status="scheduled", kind=kind, deadline_at=f.NOW + timedelta(1))
+    code = next_step_code(stage, scheduled, has_result=False, has_todos=False, now=f.NOW)
+    if stage in ("ai_interview", "interview"):
+        assert code in ("take_ai_interview", "attend_interview")
+    else:
+        assert code == expected  # a decided application outranks any open interview
