@@ -39,7 +39,7 @@ POSITION = "pos-warehouse"  # one HR owner: each score is two cards
 CARDS_PER_SCORE = 2
 
 
-def _env(sandbox: str, rate: float) -> dict[str, str]:
+def _env(sandbox: str) -> dict[str, str]:
     return {
         **os.environ,
         "APP_ENV": "test",
@@ -58,7 +58,6 @@ def _env(sandbox: str, rate: float) -> dict[str, str]:
         "EHR_BASE_URL": "http://127.0.0.1:9",
         "EHR_API_TOKEN": "t",
         "EHR_WEBHOOK_SECRET": SECRET,
-        "DINGTALK_RATE_PER_SECOND": str(rate),
     }
 
 
@@ -187,7 +186,7 @@ def main() -> int:
         conn.execute(text("TRUNCATE delivery, outbox_event, ehr_event, change_history CASCADE"))
     with ExitStack() as stack:
         sim = stack.enter_context(running_sandbox(log_file="test-output/bench-sandbox.log"))
-        env = _env(sim, rate=19)
+        env = _env(sim)
         port = free_port()
         web = f"http://127.0.0.1:{port}"
         _start(
