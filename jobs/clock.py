@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from redis.exceptions import LockError
 
@@ -118,34 +118,26 @@ def _counts(
     return dict(Counter(a.action for a in actions))
 
 
-def sweep_reminders_job() -> dict[str, int]:
-    """Periodic: send due reminders and release held ones."""
+def _run_periodic(name: str, sweep: Callable[..., list[Any]]) -> dict[str, int]:
     runtime = context.current().runtime
     try:
-        counts = _counts(run_reminder_sweep(runtime, now=datetime.now(UTC)))
+        counts = _counts(sweep(runtime, now=datetime.now(UTC)))
     except SweepAlreadyRunning:
         return {"skipped": 1}
-    log.info("reminder sweep done", extra={"ctx": counts})
+    log.info("%s sweep done", name, extra={"ctx": counts})
     return counts
+
+
+def sweep_reminders_job() -> dict[str, int]:
+    """Periodic: send due reminders and release held ones."""
+    return _run_periodic("reminder", run_reminder_sweep)
 
 
 def sweep_no_show_alerts_job() -> dict[str, int]:
     """Periodic: alert on batches whose no-show rate crossed the threshold."""
-    runtime = context.current().runtime
-    try:
-        counts = _counts(run_no_show_sweep(runtime, now=datetime.now(UTC)))
-    except SweepAlreadyRunning:
-        return {"skipped": 1}
-    log.info("no-show sweep done", extra={"ctx": counts})
-    return counts
+    return _run_periodic("no-show", run_no_show_sweep)
 
 
 def apply_score_policies_job() -> dict[str, int]:
     """Periodic: apply auto-applied score policies to newly published scores."""
-    runtime = context.current().runtime
-    try:
-        counts = _counts(run_policy_sweep(runtime, now=datetime.now(UTC)))
-    except SweepAlreadyRunning:
-        return {"skipped": 1}
-    log.info("score policy sweep done", extra={"ctx": counts})
-    return counts
+    return _run_periodic("score policy", run_policy_sweep)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -20,6 +19,7 @@ from storage.models import Candidate, Interview, Score
 from storage.runtime import Runtime
 from storage.sync_models import ChangeHistory, EhrEvent, OutboxEvent, SyncCursor
 from tests.ehr.conftest import Db, feed_events
+from tests.support.process_env import settings_env
 from tests.support.servers import wait_until
 
 REPO = Path(__file__).resolve().parents[2]
@@ -57,26 +57,7 @@ def test_a_second_pull_does_not_run_while_one_holds_the_lock(sync_runtime: Runti
 
 
 def _env(runtime: Runtime) -> dict[str, str]:
-    s = runtime.settings
-    env = {**os.environ, "APP_ENV": "test", "NO_PROXY": "127.0.0.1,localhost"}
-    for name in (
-        "DATABASE_URL",
-        "REDIS_URL",
-        "SECRET_KEY",
-        "DINGTALK_APP_KEY",
-        "DINGTALK_APP_SECRET",
-        "DINGTALK_CORP_ID",
-        "DINGTALK_AGENT_ID",
-        "DINGTALK_ROBOT_CODE",
-        "DINGTALK_CALLBACK_TOKEN",
-        "DINGTALK_CALLBACK_AES_KEY",
-        "EHR_BASE_URL",
-        "EHR_API_TOKEN",
-        "EHR_WEBHOOK_SECRET",
-        "EHR_PULL_PAGE_SIZE",
-    ):
-        env[name] = str(getattr(s, name))
-    return env
+    return settings_env(runtime.settings, NO_PROXY="127.0.0.1,localhost")
 
 
 def test_a_pull_killed_mid_page_resumes_with_nothing_lost_or_doubled(
