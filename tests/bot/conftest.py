@@ -7,13 +7,10 @@ import os
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-import requests
 from rq import SimpleWorker
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
@@ -29,35 +26,10 @@ from storage.db import make_session_factory
 from storage.runtime import Runtime, make_redis
 from tests.conftest import _empty_tables, make_test_settings
 from tests.support.process_env import settings_env
+from tests.support.servers import LocalHttp, wait_for
 
 REPO = Path(__file__).resolve().parents[2]
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
-
-
-class Http:
-    """requests against a local server with a bounded timeout, ignoring proxy settings."""
-
-    def __init__(self, base_url: str) -> None:
-        self.base_url = base_url
-        self.http = requests.Session()
-        self.http.trust_env = False
-
-    def get(self, path: str, **kwargs: Any) -> Any:
-        return self.http.get(self.base_url + path, timeout=10, **kwargs).json()
-
-    def post(self, path: str, body: Any = None, **kwargs: Any) -> Any:
-        return self.http.post(self.base_url + path, json=body, timeout=10, **kwargs).json()
-
-
-def wait_for(check: Callable[[], Any], timeout: float = 15.0, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.05)
 
 
 @pytest.fixture(scope="session")
@@ -159,15 +131,15 @@ def web_url(bot_runtime: Runtime) -> Iterator[str]:
 
 
 @pytest.fixture
-def sim(sandbox_url: str) -> Http:
-    client = Http(sandbox_url)
+def sim(sandbox_url: str) -> LocalHttp:
+    client = LocalHttp(sandbox_url)
     client.post("/_sim/reset")
     return client
 
 
 @pytest.fixture
-def ehr(ehr_url: str) -> Http:
-    return Http(ehr_url)
+def ehr(ehr_url: str) -> LocalHttp:
+    return LocalHttp(ehr_url)
 
 
 @pytest.fixture
@@ -194,7 +166,7 @@ def bot_runtime(bot_settings: Settings, engine: Engine) -> Iterator[Runtime]:
 
 
 @pytest.fixture
-def connected(sim: Http, listener: Listener) -> Http:
+def connected(sim: LocalHttp, listener: Listener) -> LocalHttp:
     """A reset sandbox with the listener connected (it reconnects itself after disconnects)."""
     wait_for(
         lambda: sim.get("/_sim/connections")["connections"],

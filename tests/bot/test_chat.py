@@ -7,12 +7,13 @@ from typing import Any
 import pytest
 
 from storage.runtime import Runtime
-from tests.bot.conftest import Http, Listener, run_jobs, wait_for
+from tests.bot.conftest import Listener, run_jobs
 from tests.bot.scenario import HR_LI, HR_SUN, scored_application, seed_people, send_score_cards
+from tests.support.servers import LocalHttp, wait_for
 
 
 @pytest.fixture
-def chat(bot_runtime: Runtime, sim: Http, listener: Listener, ehr: Http) -> Http:
+def chat(bot_runtime: Runtime, sim: LocalHttp, listener: Listener, ehr: LocalHttp) -> LocalHttp:
     wait_for(lambda: sim.get("/_sim/connections")["connections"], timeout=30, what="listener")
     seed_people(bot_runtime)
     score_id = scored_application(bot_runtime, ehr)
@@ -20,7 +21,7 @@ def chat(bot_runtime: Runtime, sim: Http, listener: Listener, ehr: Http) -> Http
     return sim
 
 
-def ask(sim: Http, runtime: Runtime, userid: str, text: str) -> str:
+def ask(sim: LocalHttp, runtime: Runtime, userid: str, text: str) -> str:
     sent = sim.post("/_sim/bot-messages", {"userid": userid, "text": text})
     assert sent["delivered"], sent
 
@@ -60,7 +61,7 @@ def ask(sim: Http, runtime: Runtime, userid: str, text: str) -> str:
     ],
 )
 def test_commands(
-    chat: Http,
+    chat: LocalHttp,
     bot_runtime: Runtime,
     user: str,
     text: str,

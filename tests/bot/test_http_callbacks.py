@@ -18,9 +18,10 @@ from jobs import context
 from storage.action_models import Decision
 from storage.models import Candidate
 from storage.runtime import Runtime
-from tests.bot.conftest import Http, run_jobs
+from tests.bot.conftest import run_jobs
 from tests.bot.scenario import HR_LI, hr_card, scored_application, seed_people, send_score_cards
 from tests.miniapp import factory as f
+from tests.support.servers import LocalHttp
 
 VECTORS = [
     (
@@ -137,7 +138,7 @@ def test_a_replayed_nonce_is_refused(http: FlaskClient) -> None:
 
 
 def test_sandbox_subscription_and_org_events_link_and_unlink(
-    bot_runtime: Runtime, sim: Http, web_url: str
+    bot_runtime: Runtime, sim: LocalHttp, web_url: str
 ) -> None:
     with bot_runtime.session_factory() as s:
         f.candidate(s, "cand-05", name="陈静", mobile="13800130005")
@@ -163,7 +164,7 @@ def test_sandbox_subscription_and_org_events_link_and_unlink(
 
 
 def test_http_card_callback_through_the_sandbox(
-    bot_runtime: Runtime, sim: Http, web_url: str, ehr: Http
+    bot_runtime: Runtime, sim: LocalHttp, web_url: str, ehr: LocalHttp
 ) -> None:
     seed_people(bot_runtime)
     score_id = scored_application(bot_runtime, ehr, app_id="app-http")

@@ -12,12 +12,13 @@ from jobs.queues import DEFAULT_QUEUE
 from storage.models import Candidate
 from storage.runtime import Runtime
 from storage.sync_models import ChangeHistory
-from tests.bot.conftest import Http, Listener, run_jobs, wait_for
+from tests.bot.conftest import Listener, run_jobs
 from tests.miniapp import factory as f
+from tests.support.servers import LocalHttp, wait_for
 
 
 def test_redelivery_after_a_kill_is_processed_once(
-    bot_runtime: Runtime, sim: Http, start_listener: Callable[..., Listener]
+    bot_runtime: Runtime, sim: LocalHttp, start_listener: Callable[..., Listener]
 ) -> None:
     with bot_runtime.session_factory() as s:
         f.candidate(s, "cand-05", name="陈静", mobile="13800130005")

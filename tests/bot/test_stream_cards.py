@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from storage.action_models import Decision
 from storage.runtime import Runtime
-from tests.bot.conftest import Http, run_jobs
+from tests.bot.conftest import run_jobs
 from tests.bot.scenario import (
     HR_LI,
     HR_SUN,
@@ -21,15 +21,16 @@ from tests.bot.scenario import (
     send_score_cards,
     stage_of,
 )
+from tests.support.servers import LocalHttp
 
 
-def press(sim: Http, card: str, user: str, action: str, **params: str) -> dict[str, Any]:
+def press(sim: LocalHttp, card: str, user: str, action: str, **params: str) -> dict[str, Any]:
     body = {"userid": user, "action_ids": [action], "params": {"action": action, **params}}
     result: dict[str, Any] = sim.post(f"/_sim/cards/{card}/click", body)
     return result
 
 
-def card(sim: Http, out_track_id: str) -> dict[str, Any]:
+def card(sim: LocalHttp, out_track_id: str) -> dict[str, Any]:
     cards = {c["out_track_id"]: c for c in sim.get("/_sim/cards")["cards"]}
     return dict(cards[out_track_id])
 
@@ -41,7 +42,7 @@ def decisions(runtime: Runtime) -> list[tuple[str, str | None, str]]:
 
 
 def test_advance_reaches_the_ehr_every_hr_copy_and_the_candidate(
-    bot_runtime: Runtime, connected: Http, ehr: Http
+    bot_runtime: Runtime, connected: LocalHttp, ehr: LocalHttp
 ) -> None:
     seed_people(bot_runtime)
     score_id = scored_application(bot_runtime, ehr)
@@ -71,7 +72,7 @@ def test_advance_reaches_the_ehr_every_hr_copy_and_the_candidate(
 
 
 def test_a_click_without_scope_changes_nothing(
-    bot_runtime: Runtime, connected: Http, ehr: Http
+    bot_runtime: Runtime, connected: LocalHttp, ehr: LocalHttp
 ) -> None:
     seed_people(bot_runtime)
     score_id = scored_application(bot_runtime, ehr)
@@ -88,7 +89,7 @@ def test_a_click_without_scope_changes_nothing(
 
 
 def test_a_double_click_is_one_decision_and_one_write_back(
-    bot_runtime: Runtime, connected: Http, ehr: Http
+    bot_runtime: Runtime, connected: LocalHttp, ehr: LocalHttp
 ) -> None:
     seed_people(bot_runtime)
     score_id = scored_application(bot_runtime, ehr, app_id="app-dbl")
@@ -105,7 +106,7 @@ def test_a_double_click_is_one_decision_and_one_write_back(
 
 
 def test_two_hr_pressing_at_once_one_wins_and_the_other_is_told(
-    bot_runtime: Runtime, connected: Http, ehr: Http
+    bot_runtime: Runtime, connected: LocalHttp, ehr: LocalHttp
 ) -> None:
     seed_people(bot_runtime)
     score_id = scored_application(bot_runtime, ehr, app_id="app-race")
@@ -147,7 +148,7 @@ def test_two_hr_pressing_at_once_one_wins_and_the_other_is_told(
 
 
 def test_an_ehr_conflict_reconciles_the_cache_and_the_cards_say_so(
-    bot_runtime: Runtime, connected: Http, ehr: Http
+    bot_runtime: Runtime, connected: LocalHttp, ehr: LocalHttp
 ) -> None:
     seed_people(bot_runtime)
     # The EHR already rejected the application; the cache has not heard yet.
@@ -166,13 +167,13 @@ def test_an_ehr_conflict_reconciles_the_cache_and_the_cards_say_so(
 
 
 def test_the_listener_survives_a_disconnect(
-    bot_runtime: Runtime, connected: Http, ehr: Http
+    bot_runtime: Runtime, connected: LocalHttp, ehr: LocalHttp
 ) -> None:
     seed_people(bot_runtime)
     score_id = scored_application(bot_runtime, ehr, app_id="app-dc")
     send_score_cards(bot_runtime, score_id)
     connected.post("/_sim/disconnect", {})
-    from tests.bot.conftest import wait_for
+    from tests.support.servers import wait_for
 
     def clicked() -> bool:
         answer = press(connected, hr_card(score_id, HR_LI), HR_LI, "hold", interview_id="iv-app-dc")

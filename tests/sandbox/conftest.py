@@ -5,8 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -14,6 +13,7 @@ import pytest
 import requests
 
 from sandbox.dingtalk.testing import loopback_env, running_sandbox
+from tests.support.servers import LocalHttp, wait_for
 
 T = TypeVar("T")
 HERE = Path(__file__).resolve().parent
@@ -23,31 +23,8 @@ SUITE_OPTIONS = {"ping_interval": 0.5, "event_redeliver_seconds": 0.4, "disconne
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
 
 
-def wait_for(check: Callable[[], T | None], timeout: float = 10.0, what: str = "condition") -> T:
-    """Poll `check` until it returns something truthy, failing after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.05)
-
-
-class SimClient:
-    """requests against the sandbox with a bounded timeout on every call."""
-
-    def __init__(self, base_url: str) -> None:
-        self.base_url = base_url
-        self.http = requests.Session()
-        self.http.trust_env = False
-
-    def get(self, path: str, **kwargs: Any) -> Any:
-        return self.http.get(self.base_url + path, timeout=10, **kwargs).json()
-
-    def post(self, path: str, body: Any = None, **kwargs: Any) -> Any:
-        return self.http.post(self.base_url + path, json=body, timeout=10, **kwargs).json()
+class SimClient(LocalHttp):
+    """The sandbox's API, with a bounded timeout on every call."""
 
     def raw(self, method: str, path: str, **kwargs: Any) -> requests.Response:
         return self.http.request(method, self.base_url + path, timeout=10, **kwargs)

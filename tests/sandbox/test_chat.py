@@ -8,8 +8,9 @@ from typing import Any
 from alibabacloud_dingtalk.robot_1_0 import models as robot_models
 from alibabacloud_tea_util.models import RuntimeOptions
 
-from tests.sandbox.conftest import SimClient, wait_for
+from tests.sandbox.conftest import SimClient
 from tests.sandbox.sdk import get_token, robot_client, robot_send
+from tests.support.servers import wait_for
 
 
 def test_bot_message_reply_via_session_webhook(connected: SimClient) -> None:

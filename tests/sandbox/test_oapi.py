@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
-from tests.sandbox.conftest import SimClient, wait_for
+from tests.sandbox.conftest import SimClient
 from tests.sandbox.sdk import get_token
+from tests.support.servers import wait_for
 
 
 @pytest.fixture

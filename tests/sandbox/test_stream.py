@@ -10,7 +10,8 @@ import pytest
 import requests
 import websockets
 
-from tests.sandbox.conftest import SimClient, wait_for
+from tests.sandbox.conftest import SimClient
+from tests.support.servers import wait_for
 
 
 def _open(sim: SimClient, org: dict[str, Any], subscriptions: list[dict[str, str]]) -> Any:

@@ -7,17 +7,49 @@ import socket
 import subprocess
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
+import pytest
 import redis
+import requests
+
+T = TypeVar("T")
 
 
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+def wait_for(check: Callable[[], T | None], timeout: float = 10.0, what: str = "condition") -> T:
+    """Poll `check` until it returns something truthy (returned), failing after `timeout` s."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.05)
+
+
+class LocalHttp:
+    """requests against a local server: a bounded timeout on every call, proxies ignored."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self.http = requests.Session()
+        self.http.trust_env = False
+
+    def get(self, path: str, **kwargs: Any) -> Any:
+        return self.http.get(self.base_url + path, timeout=10, **kwargs).json()
+
+    def post(self, path: str, body: Any = None, **kwargs: Any) -> Any:
+        return self.http.post(self.base_url + path, json=body, timeout=10, **kwargs).json()
 
 
 def wait_until(predicate: object, *, timeout: float = 10.0, interval: float = 0.05) -> None:
