@@ -11,6 +11,7 @@ from datetime import timedelta
 from sqlalchemy import false, select
 from sqlalchemy.orm import Session
 
+from services.candidate_links import record_local_change
 from services.card_click import (
     EXTEND_HOURS,
     FLAG_NOTES,
@@ -35,7 +36,7 @@ from storage.models import (
     Requirement,
     Score,
 )
-from storage.sync_models import ChangeHistory, OutboxEvent
+from storage.sync_models import OutboxEvent
 
 
 def _remind(session: Session, click: Click) -> CardActionResult:
@@ -81,25 +82,21 @@ def _extend(session: Session, click: Click) -> CardActionResult:
         if interview.status == "no_show":
             interview.status = "invited"
         key = f"card:{interview.id}:extend:{click.out_track_id}:{hours}"
-        session.add(
-            ChangeHistory(
-                entity_kind="interview",
-                entity_id=interview.id,
-                version=interview.version,
-                event_id=None,
-                source="local",
-                operation="updated",
-                received_at=click.now,
-                applied_at=click.now,
-                changes={
-                    "deadline_at": {
-                        "before": before.isoformat() if before else None,
-                        "after": deadline.isoformat(),
-                    },
-                    "status": {"before": status_before, "after": interview.status},
+        record_local_change(
+            session,
+            entity_kind="interview",
+            entity_id=interview.id,
+            version=interview.version,
+            changes={
+                "deadline_at": {
+                    "before": before.isoformat() if before else None,
+                    "after": deadline.isoformat(),
                 },
-                data={"reason": "deadline extended from a card", "actor_staff_id": click.staff.id},
-            )
+                "status": {"before": status_before, "after": interview.status},
+            },
+            now=click.now,
+            reason="deadline extended from a card",
+            actor_staff_id=click.staff.id,
         )
         outbox_once(
             session,
@@ -177,24 +174,15 @@ def _review(session: Session, click: Click, status: str) -> CardActionResult:
         before = requirement.status
         requirement.status = status
         key = f"card:{click.application_id}:requirement:{requirement.key}:{status}"
-        session.add(
-            ChangeHistory(
-                entity_kind="application",
-                entity_id=click.application_id,
-                version=0,
-                event_id=None,
-                source="local",
-                operation="updated",
-                received_at=click.now,
-                applied_at=click.now,
-                changes={f"requirements.{requirement.key}": {"before": before, "after": status}},
-                data={
-                    "reason": "requirement reviewed from a card",
-                    "actor_staff_id": click.staff.id,
-                    # Every other copy of the clicked card is updated to say what was done.
-                    "source_out_track_id": click.out_track_id,
-                },
-            )
+        record_local_change(
+            session,
+            entity_kind="application",
+            entity_id=click.application_id,
+            version=0,
+            changes={f"requirements.{requirement.key}": {"before": before, "after": status}},
+            now=click.now,
+            reason="requirement reviewed from a card",
+            actor_staff_id=click.staff.id,
         )
         outbox_once(
             session,

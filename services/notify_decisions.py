@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from cards import builders
 from cards.builders import Card
+from services.candidate_links import record_local_change
 from services.card_click import (
     OUTBOX_DEADLINE_EXTENDED,
     OUTBOX_MANUAL_REMINDER,
@@ -31,7 +32,7 @@ from services.recipients import Recipient, candidate_recipient
 from storage.action_models import Decision, Delivery, ScoreFlag
 from storage.db import unit_of_work
 from storage.models import Application, Candidate, Interview, Position, Score, Staff
-from storage.sync_models import ChangeHistory, OutboxEvent
+from storage.sync_models import OutboxEvent
 
 WRITEBACK_KINDS = (
     OUTBOX_DECISION_RECORDED,
@@ -136,22 +137,15 @@ def _reconcile_stage(session: Session, decision: Decision, stage: str, now: date
     before = application.stage
     application.stage = stage
     application.stage_changed_at = now
-    session.add(
-        ChangeHistory(
-            entity_kind="application",
-            entity_id=application.id,
-            version=application.version,
-            event_id=None,
-            source="local",
-            operation="updated",
-            received_at=now,
-            applied_at=now,
-            changes={"stage": {"before": before, "after": stage}},
-            data={
-                "reason": "EHR refused a decision (409); cache reconciled to the EHR's stage",
-                "decision_id": decision.id,
-            },
-        )
+    record_local_change(
+        session,
+        entity_kind="application",
+        entity_id=application.id,
+        version=application.version,
+        changes={"stage": {"before": before, "after": stage}},
+        now=now,
+        reason="EHR refused a decision (409); cache reconciled to the EHR's stage",
+        decision_id=decision.id,
     )
 
 
