@@ -28,16 +28,21 @@ def _blueprint() -> Blueprint:
 
 
 def _cors(response: Response) -> Response:
+    if not request.path.startswith(API_PREFIX):
+        return response
     origin = request.headers.get("Origin")
     allowed = context.ctx().runtime.settings.MINIAPP_ORIGIN
-    if request.path.startswith(API_PREFIX) and origin and allowed and origin == allowed:
+    if origin and allowed and origin == allowed:
         response.headers["Access-Control-Allow-Origin"] = origin
         response.headers["Access-Control-Allow-Headers"] = CORS_HEADERS
         response.headers["Access-Control-Allow-Methods"] = CORS_METHODS
         response.headers["Access-Control-Max-Age"] = "600"
         response.headers["Access-Control-Expose-Headers"] = "Retry-After"
-    if request.path.startswith(API_PREFIX):
+    # Set directly when absent (the usual case): parsing the header set costs every request.
+    if "Vary" in response.headers:
         response.vary.add("Origin")
+    else:
+        response.headers["Vary"] = "Origin"
     return response
 
 

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from flask import current_app, g, request
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
+from werkzeug.datastructures import LanguageAccept
+from werkzeug.http import parse_accept_header
 
 from services.errors import DomainError, Unauthenticated
 from services.score_visibility import parse_visibility
 from services.sessions import verify_session_token
 from services.visibility import Viewer
+from storage.db import make_engine
+from storage.fastread import PooledReader
 from storage.runtime import Runtime
 
 if TYPE_CHECKING:
@@ -47,7 +52,10 @@ class MiniAppContext:
 def make_context(runtime: Runtime) -> MiniAppContext:
     """Build the mini-app context once per app (policy parsed at start-up, so typos fail early)."""
     policy = parse_visibility(runtime.settings.CANDIDATE_SCORE_VISIBILITY)
-    read_engine = runtime.engine.execution_options(isolation_level="AUTOCOMMIT")
+    # A pool of its own, autocommit from connect: a process only opens as many of these
+    # connections as it serves read requests at once (one per gunicorn sync worker).
+    read_engine = make_engine(runtime.settings.require("DATABASE_URL"), autocommit=True)
+    runtime.closers.append(read_engine.dispose)
     return MiniAppContext(runtime=runtime, score_policy=policy, read_engine=read_engine)
 
 
@@ -64,24 +72,26 @@ def db() -> Session:
     return session
 
 
-def read_db() -> Session:
-    """The request's read-only session: autocommit, so reads cost no BEGIN and ROLLBACK.
+def read_db() -> PooledReader:
+    """The request's read-only connection: autocommit, so reads cost no BEGIN and ROLLBACK.
 
-    On PostgreSQL each statement still sees one consistent snapshot (READ COMMITTED gives a
+    For the candidate's two views, which run `FastRead` statements: no ORM session and no
+    `Connection` set-up per request (together a third of those requests' time once). On
+    PostgreSQL each statement still sees one consistent snapshot (READ COMMITTED gives a
     transaction nothing more), and no transaction stays open between statements. It shares the
     pool of `db()`; never write through it: autocommit would commit each statement on its own.
     """
-    if "miniapp_read_session" not in g:
-        g.miniapp_read_session = Session(bind=ctx().read_engine, expire_on_commit=False)
-    session: Session = g.miniapp_read_session
-    return session
+    if "miniapp_read_conn" not in g:
+        g.miniapp_read_conn = PooledReader(ctx().read_engine)
+    conn: PooledReader = g.miniapp_read_conn
+    return conn
 
 
 def close_session(_exc: BaseException | None = None) -> None:
-    for key in ("miniapp_session", "miniapp_read_session"):
-        session = g.pop(key, None)
-        if session is not None:
-            session.close()
+    for key in ("miniapp_session", "miniapp_read_conn"):
+        resource = g.pop(key, None)
+        if resource is not None:
+            resource.close()
 
 
 def now() -> datetime:
@@ -90,7 +100,13 @@ def now() -> datetime:
 
 def lang() -> str:
     """Label language from Accept-Language: English when asked for, Chinese otherwise."""
-    best = request.accept_languages.best_match(["zh", "en"], default="zh")
+    return _lang_of(request.headers.get("Accept-Language", ""))
+
+
+@lru_cache(maxsize=256)
+def _lang_of(header: str) -> str:
+    # A client sends the same header on every request: parse each distinct one once.
+    best = parse_accept_header(header, LanguageAccept).best_match(["zh", "en"], default="zh")
     return "en" if best == "en" else "zh"
 
 

@@ -2,23 +2,33 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from flask import Blueprint
 
 from miniapp_api import context as c
 from miniapp_api.schemas import CandidateInterviewList, CandidateReport
-from miniapp_api.spec import endpoint
+from miniapp_api.spec import Answer, answer, endpoint
+from services import candidate_views
 from services.candidate_views import get_report_for_candidate, list_interviews_for_candidate
 from services.visibility import require_candidate
 
 bp = Blueprint("candidate", __name__)
 
 
+# The two views candidates open most answer the services' dataclasses directly (see `Answer`);
+# CandidateInterviewList and CandidateReport document them.
+@dataclass(frozen=True)
+class InterviewList:
+    items: list[candidate_views.CandidateInterview]
+
+
 @endpoint(bp, "GET", "/me/interviews", summary="My interviews", response=CandidateInterviewList)
-def my_interviews() -> CandidateInterviewList:
+def my_interviews() -> Answer:
     viewer = c.viewer()
     require_candidate(viewer)
     items = list_interviews_for_candidate(c.read_db(), viewer, lang=c.lang(), now=c.now())
-    return CandidateInterviewList.model_validate({"items": items})
+    return answer(InterviewList(items), InterviewList)
 
 
 @endpoint(
@@ -28,10 +38,10 @@ def my_interviews() -> CandidateInterviewList:
     summary="One interview's report, within the company's visibility policy",
     response=CandidateReport,
 )
-def my_interview(interview_id: str) -> CandidateReport:
+def my_interview(interview_id: str) -> Answer:
     viewer = c.viewer()
     require_candidate(viewer)
     report = get_report_for_candidate(
         c.read_db(), viewer, interview_id, policy=c.ctx().score_policy, lang=c.lang(), now=c.now()
     )
-    return CandidateReport.model_validate(report)
+    return answer(report, candidate_views.CandidateReport)

@@ -8,8 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request
-from pydantic import BaseModel, ValidationError
+from flask import Blueprint, Response, request
+from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic.json_schema import models_json_schema
 
 from miniapp_api.schemas import ErrorResponse
@@ -44,6 +44,30 @@ class Endpoint:
 ENDPOINTS: list[Endpoint] = []
 
 
+@dataclass(frozen=True)
+class Answer:
+    """A service's value answered as it is, without a validation pass through the response
+    model: pydantic serializes the (data)classes directly, in a quarter of the time.
+
+    For the hottest endpoints. The value's fields must be the response model's: the
+    schemathesis run checks every answer against the OpenAPI document (whose models forbid
+    extra fields), and tests compare both serializations.
+    """
+
+    value: Any
+    adapter: TypeAdapter[Any]
+
+
+@functools.cache
+def _adapter(kind: Any) -> TypeAdapter[Any]:
+    return TypeAdapter(kind)
+
+
+def answer(value: Any, kind: Any) -> Answer:
+    """Answer `value`, an instance of `kind` (a dataclass or a type like `list[X]`)."""
+    return Answer(value, _adapter(kind))
+
+
 def _parse(model: type[BaseModel], data: Any) -> BaseModel:
     if not isinstance(data, dict):
         raise InvalidInput("expected a JSON object")
@@ -67,14 +91,14 @@ def endpoint(
     errors: tuple[int, ...] = (),
     auth: bool = True,
     status: int = 200,
-) -> Callable[[Callable[..., BaseModel]], Callable[..., BaseModel]]:
+) -> Callable[[Callable[..., BaseModel | Answer]], Callable[..., BaseModel | Answer]]:
     """Register a view that gets validated `query`/`body` and returns a response model."""
     base = (400, 401, 403, 404) if auth else (400,)
     all_errors = tuple(sorted(set(base) | set(errors)))
     spec = Endpoint(method, path, summary, response, query, body, all_errors, auth, status, bp.name)
     ENDPOINTS.append(spec)
 
-    def decorate(fn: Callable[..., BaseModel]) -> Callable[..., BaseModel]:
+    def decorate(fn: Callable[..., BaseModel | Answer]) -> Callable[..., BaseModel | Answer]:
         @functools.wraps(fn)
         def view(**kwargs: Any) -> Response:
             if query is not None:
@@ -82,9 +106,12 @@ def endpoint(
             if body is not None:
                 kwargs["body"] = _parse(body, request.get_json(silent=True))
             result = fn(**kwargs)
-            answer = jsonify(result.model_dump(mode="json"))
-            answer.status_code = status
-            return answer
+            # pydantic writes the JSON itself: no intermediate dicts, no second encoder.
+            if isinstance(result, Answer):
+                payload = result.adapter.dump_json(result.value)
+            else:
+                payload = result.model_dump_json().encode()
+            return Response(payload, status=status, mimetype="application/json")
 
         rule = re.sub(r"{(\w+)}", r"<\1>", path)
         bp.add_url_rule(rule, endpoint=fn.__name__, view_func=view, methods=[method])

@@ -5,24 +5,20 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any, Protocol
 
 from sqlalchemy import (
-    Float,
     Row,
     Select,
     String,
     bindparam,
-    cast,
     exists,
     false,
-    literal,
+    literal_column,
     null,
     select,
-    union_all,
 )
-from sqlalchemy.orm import Session
 
 from services.errors import NotFound
 from services.score_visibility import (
@@ -33,6 +29,7 @@ from services.score_visibility import (
     candidate_score_view,
 )
 from services.visibility import Viewer, candidate_interview_rows, candidate_params
+from storage.fastread import FastRead, Reader
 from storage.models import (
     Application,
     Interview,
@@ -42,6 +39,7 @@ from storage.models import (
     ScoreComment,
     ScoreDimension,
 )
+from storage.sql import json_rows
 
 PIPELINE = ("screening", "ai_interview", "interview", "offer", "hired")
 CLOSED_STAGES = ("rejected", "withdrawn")
@@ -92,6 +90,7 @@ class Labelled:
     label: str
 
 
+@lru_cache(maxsize=512)  # a few dozen codes, two languages; the result is immutable
 def labelled(code: str, lang: str) -> Labelled:
     """Return a code with its display label in `lang` ("zh" or "en"); unknown codes show as-is."""
     zh, en = LABELS.get(code, (code, code))
@@ -222,19 +221,28 @@ _C = ScoreComment.__table__
 _TODO_STATUSES = ("missing", "rejected")
 
 
+def _in_constants(column: Any, values: tuple[str, ...]) -> Any:
+    """`column IN ('a', 'b')` with the constants in the SQL text.
+
+    A plain `in_()` becomes an "expanding" parameter that SQLAlchemy re-renders into the SQL on
+    every execution; these sets are fixed, so they are compiled once with the statement.
+    """
+    if not all(v.replace("_", "").isalnum() for v in values):
+        raise ValueError(f"not a plain code: {values!r}")
+    return column.in_([literal_column(f"'{v}'", String) for v in values])
+
+
 def _visible_score(score: Any, interview_id: Any) -> Any:
     """Filter on `score` (an alias: subqueries must not correlate with an outer score)."""
     return (
         (score.c.interview_id == interview_id)
         & score.c.deleted.is_(false())
-        & score.c.status.in_(VISIBLE_STATUSES)
+        & _in_constants(score.c.status, VISIBLE_STATUSES)
     )
 
 
 def _interview_rows(*extra: Any) -> Select[Any]:
     # One row per interview and open to-do requirement (outer join: none gives one row).
-    result = _S.alias("result")
-    has_result = exists().where(_visible_score(result, _I.c.id)).label("has_result")
     return candidate_interview_rows(
         _I.c.id,
         _I.c.round,
@@ -247,12 +255,11 @@ def _interview_rows(*extra: Any) -> Select[Any]:
         _A.c.stage,
         _P.c.id.label("position_id"),
         _P.c.title.label("position_title"),
-        has_result,
         _R.c.key.label("req_key"),
         _R.c.label.label("req_label"),
         _R.c.status.label("req_status"),
         *extra,
-    ).outerjoin(_R, (_R.c.application_id == _A.c.id) & _R.c.status.in_(_TODO_STATUSES))
+    ).outerjoin(_R, (_R.c.application_id == _A.c.id) & _in_constants(_R.c.status, _TODO_STATUSES))
 
 
 def _group_rows(rows: Iterable[Row[Any]]) -> list[tuple[Row[Any], list[tuple[str, str, str]]]]:
@@ -293,13 +300,13 @@ def _interview_view(
 
 
 def list_interviews_for_candidate(
-    session: Session, viewer: Viewer, *, lang: str, now: datetime
+    session: Reader, viewer: Viewer, *, lang: str, now: datetime
 ) -> list[CandidateInterview]:
     """Return every live interview of the candidate, newest first, with next steps and to-dos.
 
     One Core query (interviews, application, position, open to-dos, whether a result exists).
     """
-    rows = session.execute(_list_query(), candidate_params(viewer))
+    rows = _list_query().all(session, candidate_params(viewer))
     return [
         _interview_view(row, reqs, has_result=bool(row.has_result), lang=lang, now=now)
         for row, reqs in _group_rows(rows)
@@ -308,65 +315,59 @@ def list_interviews_for_candidate(
 
 # The statements are built once per process (building one costs more than running it).
 @cache
-def _list_query() -> Select[Any]:
-    return _interview_rows().order_by(
-        _I.c.scheduled_at.desc().nulls_last(),
-        _I.c.round.desc(),
-        _I.c.id,
-        _R.c.ordinal,
-        _R.c.key,
+def _list_query() -> FastRead:
+    result = _S.alias("result")
+    has_result = exists().where(_visible_score(result, _I.c.id)).label("has_result")
+    return FastRead(
+        _interview_rows(has_result).order_by(
+            _I.c.scheduled_at.desc().nulls_last(),
+            _I.c.round.desc(),
+            _I.c.id,
+            _R.c.ordinal,
+            _R.c.key,
+        )
     )
 
 
 @cache
-def _report_query() -> Select[Any]:
+def _report_query(parts: frozenset[str]) -> FastRead:
+    """One interview's row with its score and, as JSON arrays, the score parts `parts` names
+    ("dimensions", "comments"): one round trip for the whole report."""
     other = _I.alias("sibling")
     sibling = select(other.c.id).where(
         other.c.application_id == _A.c.id, other.c.deleted.is_(false())
     )
-    return (
+    # The policy's parts only; a hidden part is not even read. The outer-joined latest score
+    # (_S) is what they correlate to.
+    dimensions = (
+        select(json_rows(_D.c.ordinal, _D.c.key, _D.c.label, _D.c.score, _D.c.max_score))
+        .where(_D.c.score_id == _S.c.id)
+        .scalar_subquery()
+        if "dimensions" in parts
+        else null()
+    )
+    comments = (
+        select(json_rows(_C.c.ordinal, _C.c.author, _C.c.text))
+        .where(_C.c.score_id == _S.c.id)
+        .scalar_subquery()
+        if "comments" in parts
+        else null()
+    )
+    return FastRead(
         _interview_rows(
             _S.c.id.label("score_id"),
             _S.c.status.label("score_status"),
             _S.c.overall,
-            sibling.exists().label("any_interview"),
+            # The interview itself is live, so the application has one; whether any is not
+            # an AI interview is what the progress needs.
             sibling.where(other.c.kind != "ai").exists().label("non_ai_interview"),
+            dimensions.label("dimensions"),
+            comments.label("comments"),
         )
         .outerjoin(_S, _S.c.id == _latest_visible_score_id(_I.c.id))
         .where(_I.c.id == bindparam("interview_id", type_=String))
         .order_by(_R.c.ordinal, _R.c.key)
     )
-
-
-@cache
-def _score_parts_query(parts: frozenset[str]) -> Any:
-    selects = []
-    if "dimensions" in parts:
-        selects.append(
-            select(
-                literal("d").label("part"),
-                _D.c.ordinal,
-                _D.c.key.label("a"),
-                _D.c.label.label("b"),
-                _D.c.score,
-                _D.c.max_score,
-            ).where(_D.c.score_id == bindparam("score_id", type_=String))
-        )
-    if "comments" in parts:
-        selects.append(
-            select(
-                literal("c").label("part"),
-                _C.c.ordinal,
-                _C.c.author.label("a"),
-                _C.c.text.label("b"),
-                cast(null(), Float).label("score"),
-                cast(null(), Float).label("max_score"),
-            ).where(_C.c.score_id == bindparam("score_id", type_=String))
-        )
-    if not selects:
-        return None
-    query = union_all(*selects) if len(selects) > 1 else selects[0]
-    return query.order_by("part", "ordinal", "a")
 
 
 def _latest_visible_score_id(interview_id: Any) -> Any:
@@ -383,21 +384,25 @@ def _latest_visible_score_id(interview_id: Any) -> Any:
     )
 
 
-def _score_parts(
-    session: Session, score_id: str, policy: frozenset[str]
-) -> tuple[tuple[DimensionView, ...], tuple[CommentView, ...]]:
-    # Only the parts the policy shows are read; one round trip for both.
-    query = _score_parts_query(policy & {"dimensions", "comments"})
-    if query is None:
-        return (), ()
-    rows = session.execute(query, {"score_id": score_id}).all()
-    dimensions = tuple(DimensionView(r.a, r.b, r.score, r.max_score) for r in rows if r.part == "d")
-    comments = tuple(CommentView(r.a, r.b) for r in rows if r.part == "c")
+def _score_parts(row: Any) -> tuple[tuple[DimensionView, ...], tuple[CommentView, ...]]:
+    """The report row's score parts (JSON arrays of [ordinal, ...]) in their display order."""
+    dimensions = tuple(
+        DimensionView(key, label, score, max_score)
+        for _, key, label, score, max_score in sorted(row.dimensions or (), key=_by_ordinal)
+    )
+    comments = tuple(
+        CommentView(author, text) for _, author, text in sorted(row.comments or (), key=_by_ordinal)
+    )
     return dimensions, comments
 
 
+def _by_ordinal(part: list[Any]) -> tuple[int, str]:
+    # Ordinal first; the key (or author) breaks ties, as the table's primary key does.
+    return part[0], part[1]
+
+
 def get_report_for_candidate(
-    session: Session,
+    session: Reader,
     viewer: Viewer,
     interview_id: str,
     *,
@@ -407,13 +412,14 @@ def get_report_for_candidate(
 ) -> CandidateReport:
     """Return one interview's report as the company's visibility policy allows; never a draft."""
     params = {**candidate_params(viewer), "interview_id": interview_id}
-    grouped = _group_rows(session.execute(_report_query(), params))
+    parts = policy & {"dimensions", "comments"}
+    grouped = _group_rows(_report_query(frozenset(parts)).all(session, params))
     if not grouped:
         raise NotFound(f"interview {interview_id} not found")
     row, requirements = grouped[0]
     view = None
     if row.score_id is not None:
-        dimensions, comments = _score_parts(session, row.score_id, policy)
+        dimensions, comments = _score_parts(row)
         full = ScoreView(
             score_id=row.score_id,
             status=row.score_status,
@@ -422,9 +428,7 @@ def get_report_for_candidate(
             comments=comments,
         )
         view = candidate_score_view(full, policy)
-    kinds = ({"ai"} if row.any_interview else set()) | (
-        {"other"} if row.non_ai_interview else set()
-    )
+    kinds = {row.kind, "other"} if row.non_ai_interview else {row.kind}
     return CandidateReport(
         interview=_interview_view(
             row, requirements, has_result=view is not None, lang=lang, now=now

@@ -6,6 +6,7 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
@@ -117,24 +118,39 @@ def issue_session_token(
         "roles": list(viewer.roles),
         "exp": int(expires_at.timestamp()),
     }
-    token = URLSafeSerializer(secret, salt=TOKEN_SALT).dumps(claims)
+    token = _serializer(secret).dumps(claims)
     return SessionToken(token=token, expires_at=expires_at, viewer=viewer)
 
 
-def verify_session_token(secret: str, token: str, *, now: datetime) -> Viewer:
-    """Return the viewer a token names, or Unauthenticated for a tampered or expired token."""
+@lru_cache(maxsize=4)
+def _serializer(secret: str) -> URLSafeSerializer:
+    return URLSafeSerializer(secret, salt=TOKEN_SALT)
+
+
+# Every request presents its token; a mini-app user sends the same one for hours. The signature
+# and claims of a token string never change, so each is checked once per process (bounded LRU)
+# and only the expiry is compared on each request.
+@lru_cache(maxsize=4096)
+def _verified(secret: str, token: str) -> tuple[int, Viewer]:
     try:
-        claims = URLSafeSerializer(secret, salt=TOKEN_SALT).loads(token)
+        claims = _serializer(secret).loads(token)
     except BadSignature:
         raise Unauthenticated("session token is invalid", code="invalid_token") from None
     if not isinstance(claims, dict) or not isinstance(claims.get("exp"), int):
         raise Unauthenticated("session token is invalid", code="invalid_token")
-    if claims["exp"] <= now.timestamp():
-        raise Unauthenticated("session token has expired", code="token_expired")
-    return Viewer(
+    viewer = Viewer(
         dingtalk_user_id=claims.get("uid"),
         staff_id=claims.get("sid"),
         staff_role=claims.get("srole"),
         candidate_id=claims.get("cid"),
         roles=tuple(claims.get("roles") or ()),
     )
+    return claims["exp"], viewer
+
+
+def verify_session_token(secret: str, token: str, *, now: datetime) -> Viewer:
+    """Return the viewer a token names, or Unauthenticated for a tampered or expired token."""
+    expires, viewer = _verified(secret, token)
+    if expires <= now.timestamp():
+        raise Unauthenticated("session token has expired", code="token_expired")
+    return viewer

@@ -25,13 +25,24 @@ class DatabaseNotMigrated(RuntimeError):
     """The database schema is behind the code; the message says what to run."""
 
 
-def make_engine(url: str, *, pool_size: int = 5, echo: bool = False) -> Engine:
-    """Create an engine; SQLite gets WAL and foreign keys, PostgreSQL a bounded pool."""
+def make_engine(
+    url: str, *, pool_size: int = 5, echo: bool = False, autocommit: bool = False
+) -> Engine:
+    """Create an engine; SQLite gets WAL and foreign keys, PostgreSQL a bounded pool.
+
+    `autocommit=True` makes an engine for reads only: its connections are autocommit for their
+    whole life (set once at connect; switching a pooled connection per checkout costs each
+    request more than its query's own overhead). Never write through it.
+    """
     parsed = make_url(url)
+    # An autocommit connection has no transaction to roll back when it returns to the pool.
+    extra: dict[str, Any] = (
+        {"isolation_level": "AUTOCOMMIT", "pool_reset_on_return": None} if autocommit else {}
+    )
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, echo=echo, connect_args={"timeout": 30})
+        engine = create_engine(url, echo=echo, connect_args={"timeout": 30}, **extra)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
@@ -45,7 +56,7 @@ def make_engine(url: str, *, pool_size: int = 5, echo: bool = False) -> Engine:
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         # Plain postgresql:// would pick psycopg2, which we do not ship.
         url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
-    engine = create_engine(url, echo=echo, pool_size=pool_size, max_overflow=pool_size)
+    engine = create_engine(url, echo=echo, pool_size=pool_size, max_overflow=pool_size, **extra)
     _check_liveness_on_checkout(engine)
     return engine
 

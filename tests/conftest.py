@@ -85,9 +85,13 @@ def runtime(settings: Settings, engine: Engine) -> Iterator[Runtime]:
     _empty_tables(engine)
     redis = make_redis(settings.require("REDIS_URL"))
     redis.flushdb()
-    yield Runtime(
+    runtime = Runtime(
         settings=settings, engine=engine, session_factory=make_session_factory(engine), redis=redis
     )
+    yield runtime
+    # What apps built on it opened (the mini-app's read pool); the shared engine stays open.
+    for close in reversed(runtime.closers):
+        close()
     redis.close()
 
 

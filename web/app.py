@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Flask, g
+from flask.sessions import SessionInterface
 from sqlalchemy.orm import Session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -24,6 +25,18 @@ from web.ehr_webhook import bp as ehr_webhook_bp
 RUNTIME_KEY = "myinterviews.runtime"
 
 
+class NoCookieSessions(SessionInterface):
+    """The app keeps nothing in cookies (the mini-app sends a Bearer token, DingTalk and the
+    EHR sign their calls), so no request pays for loading and signing a cookie session; Flask
+    gives views a session that refuses writes."""
+
+    def open_session(self, app: Flask, request: Any) -> None:
+        return None
+
+    def save_session(self, app: Flask, session: Any, response: Any) -> None:
+        return None
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -34,6 +47,7 @@ def create_app(
     settings = settings or (runtime.settings if runtime else load_settings())
     configure_logging(settings.LOG_LEVEL)
     app = Flask(__name__, static_folder=None)
+    app.session_interface = NoCookieSessions()
     if settings.TRUSTED_PROXY_COUNT:
         # Behind a proxy the client address (rate limits) and scheme come from its headers.
         n = settings.TRUSTED_PROXY_COUNT

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from flask import Flask, Response, jsonify, request
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from services.errors import DomainError
@@ -35,6 +36,18 @@ def init_app(app: Flask) -> None:
         response = error_response(exc.code or 500, _http_code(exc), exc.description or "")
         if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
             response.headers["Allow"] = ", ".join(exc.valid_methods)
+        return response
+
+    @app.errorhandler(OperationalError)
+    def _database(exc: OperationalError) -> Response:
+        # The database refused or dropped the connection (down, restarting, failing over): the
+        # request did nothing, so the client may retry. The pool has replaced the connection.
+        log.warning(
+            "database unavailable",
+            extra={"ctx": {"path": request.path, "error": type(exc.orig).__name__}},
+        )
+        response = error_response(503, "database_unavailable", "the database is unavailable")
+        response.headers["Retry-After"] = "5"
         return response
 
     @app.errorhandler(Exception)

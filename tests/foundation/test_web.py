@@ -4,6 +4,7 @@ from flask.testing import FlaskClient
 
 from config import Settings
 from storage.db import make_session_factory
+from storage.models import Candidate
 from storage.runtime import Runtime, make_redis
 from tests.support.servers import own_redis_server
 from web import create_app
@@ -65,3 +66,26 @@ def test_crash_answers_json_500_without_details(runtime: Runtime) -> None:
     assert response.status_code == 500
     _assert_error_shape(response.get_json(), "internal_error")
     assert "13800138000" not in response.get_data(as_text=True)
+
+
+def test_a_database_that_is_down_answers_503_not_500(settings: Settings, engine) -> None:  # type: ignore[no-untyped-def]
+    from tests.miniapp import factory as f
+    from tests.support.servers import free_port
+
+    dead = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/nothing?connect_timeout=2"
+    runtime = Runtime(
+        settings=settings.model_copy(update={"DATABASE_URL": dead}),
+        engine=engine,
+        session_factory=make_session_factory(engine),
+        redis=make_redis(settings.require("REDIS_URL")),
+    )
+    client = create_app(runtime=runtime, test_config={"TESTING": True}).test_client()
+    token = f.token_for(candidate_row=Candidate(id="c-1", version=1, name="x"))
+    try:
+        response = client.get("/api/v1/me/interviews", headers=f.bearer(token))
+    finally:
+        for close in reversed(runtime.closers):
+            close()
+    assert response.status_code == 503
+    _assert_error_shape(response.get_json(), "database_unavailable")
+    assert response.headers["Retry-After"] == "5"

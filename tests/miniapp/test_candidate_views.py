@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -11,7 +12,8 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from services.candidate_views import next_step_code
-from storage.runtime import Runtime
+from storage.db import upgrade_database
+from storage.runtime import Runtime, build_runtime
 from tests.conftest import make_test_settings
 from tests.miniapp import factory as f
 from web import create_app
@@ -193,3 +195,60 @@ def test_next_step_code_puts_the_stage_first(stage: str, kind: str, expected: st
         assert code in ("take_ai_interview", "attend_interview")
     else:
         assert code == expected  # a decided application outranks any open interview
+
+
+def test_sqlite_answers_exactly_what_postgresql_answers(
+    client: FlaskClient, session: Session, runtime: Runtime, tmp_path: Path
+) -> None:
+    """The embedded default (`make run`) runs the same statements through SQLite's dialect."""
+    token = _candidate_world(session)
+    url = f"sqlite:///{tmp_path / 'embedded.db'}"
+    upgrade_database(url)
+    lite = build_runtime(make_test_settings(url, runtime.settings.require("REDIS_URL")))
+    try:
+        with lite.session_factory() as lite_session:
+            assert _candidate_world(lite_session) == token
+        lite_client = create_app(runtime=lite, test_config={"TESTING": True}).test_client()
+        paths = ["/api/v1/me/interviews"] + [
+            f"/api/v1/me/interviews/{i}" for i in ("i-ai", "i-onsite", "i-draft", "i-other")
+        ]
+        for lang in ("zh", "en"):
+            headers = {**f.bearer(token), "Accept-Language": lang}
+            for path in paths:
+                on_pg, on_lite = (
+                    client.get(path, headers=headers),
+                    lite_client.get(path, headers=headers),
+                )
+                assert on_lite.status_code == on_pg.status_code, path
+                assert on_lite.get_json() == on_pg.get_json(), path
+    finally:
+        lite.close()
+
+
+def test_answers_serialize_exactly_as_their_documented_models(
+    runtime: Runtime, session: Session
+) -> None:
+    """The hot candidate endpoints answer the services' dataclasses directly (`Answer`): the
+    JSON must be what validating through the documented response models would give."""
+    from miniapp_api.routes_candidate import InterviewList
+    from miniapp_api.schemas import CandidateInterviewList, CandidateReport
+    from miniapp_api.spec import answer
+    from services import candidate_views as cv
+    from services.sessions import verify_session_token
+
+    token = _candidate_world(session)
+    viewer = verify_session_token(f.SECRET, token, now=f.NOW)
+    items = cv.list_interviews_for_candidate(session, viewer, lang="zh", now=f.NOW)
+    listed = answer(InterviewList(items), InterviewList)
+    assert listed.adapter.dump_json(listed.value) == (
+        CandidateInterviewList.model_validate({"items": items}).model_dump_json().encode()
+    )
+    policy = frozenset({"overall", "dimensions", "comments"})
+    for interview_id in ("i-ai", "i-onsite", "i-draft"):
+        report = cv.get_report_for_candidate(
+            session, viewer, interview_id, policy=policy, lang="en", now=f.NOW
+        )
+        answered = answer(report, cv.CandidateReport)
+        assert answered.adapter.dump_json(report) == (
+            CandidateReport.model_validate(report).model_dump_json().encode()
+        )
