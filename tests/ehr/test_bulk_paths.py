@@ -53,6 +53,14 @@ def test_bulk_insert_keeps_json_values_python_calls_equal(runtime: Runtime, db: 
     assert isinstance(stored["c-2"]["a"], bool)
 
 
+def test_bulk_insert_stores_what_any_json_encoder_would(runtime: Runtime, db: Db) -> None:
+    # Non-ASCII text, nesting, floats, and an integer too big for orjson (the stdlib takes it).
+    odd = {"名字": "王小明", "n": [1.5, {"deep": None}], "big": 2**70, "flag": False}
+    with runtime.session_factory() as session, session.begin():
+        insert_rows(session, table_of(ChangeHistory), [_history_row("c-1", odd)])
+    assert db.all(ChangeHistory)[0].changes == odd
+
+
 def test_bulk_insert_ignore_reports_only_new_rows(runtime: Runtime, db: Db) -> None:
     row = {
         "type": "candidate.upserted",
