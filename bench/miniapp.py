@@ -250,6 +250,17 @@ def _load_worker(args: tuple[int, str, list[tuple[str, str]], float, int]) -> li
     return latencies
 
 
+def _combine(parts: list[dict[str, float]], seconds: float) -> dict[str, float]:
+    """One kind's phases together: throughput over all of them, the worst phase's latencies."""
+    requests = sum(p["requests"] for p in parts)
+    return {
+        "requests": requests,
+        "rps": requests / (seconds * len(parts)),
+        "p50_ms": statistics.median(p["p50_ms"] for p in parts),
+        "p99_ms": max(p["p99_ms"] for p in parts),
+    }
+
+
 def _run_load(
     port: int,
     kind: str,
@@ -322,6 +333,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=8.0, help="duration of each load phase")
     parser.add_argument("--processes", type=int, default=2, help="load processes")
     parser.add_argument("--threads", type=int, default=4, help="connections per load process")
+    parser.add_argument("--rounds", type=int, default=2, help="mirrored rounds of the 3 phases")
     parser.add_argument("--skip-seed", action="store_true")
     parser.add_argument("--stats-only", action="store_true", help="skip the load phases")
     parser.add_argument("--stats-runs", type=int, default=20, help="stats requests to time")
@@ -359,10 +371,17 @@ def main() -> None:
         if not args.stats_only:
             tokens = _tokens(1000)
             _run_load(port, "list", tokens, 2, 1, 2)  # warm-up: pools, caches
-            results = {
-                kind: _run_load(port, kind, tokens, args.seconds, args.processes, args.threads)
-                for kind in ("bare", "list", "detail")
-            }
+            # Phases alternate (bare, list, detail, then detail, list, bare, ...): a shared
+            # machine's speed drifts, and mirrored rounds give every kind the same average
+            # conditions.
+            kinds = ["bare", "list", "detail"]
+            runs: dict[str, list[dict[str, float]]] = {kind: [] for kind in kinds}
+            for round_ in range(args.rounds):
+                for kind in kinds if round_ % 2 == 0 else kinds[::-1]:
+                    runs[kind].append(
+                        _run_load(port, kind, tokens, args.seconds, args.processes, args.threads)
+                    )
+            results = {kind: _combine(parts, args.seconds) for kind, parts in runs.items()}
         _time_stats(port, 2)  # warm-up: both workers' pools and statement caches
         stats = _time_stats(port, args.stats_runs)
     finally:
@@ -370,7 +389,10 @@ def main() -> None:
         proc.wait(timeout=30)
     concurrency = args.processes * args.threads
     if results:
-        print(f"gunicorn 2 workers, {concurrency} connections, {args.seconds:.0f} s per phase")
+        print(
+            f"gunicorn 2 workers, {concurrency} connections, {args.rounds} rounds of "
+            f"{args.seconds:.0f} s phases"
+        )
     for kind, r in results.items():
         ratio = r["rps"] / results["bare"]["rps"]
         print(

@@ -18,7 +18,7 @@ from services.score_visibility import parse_visibility
 from services.sessions import verify_session_token
 from services.visibility import Viewer
 from storage.db import make_engine
-from storage.fastread import PooledReader
+from storage.fastread import KeptReader, PooledReader
 from storage.runtime import Runtime
 
 if TYPE_CHECKING:
@@ -36,8 +36,9 @@ class UpstreamUnavailable(DomainError):
 class MiniAppContext:
     runtime: Runtime
     score_policy: frozenset[str]
-    # The runtime's pool in autocommit mode, for requests that only read (see `read_db`).
+    # A pool of its own in autocommit mode, for requests that only read (see `read_db`).
     read_engine: Engine
+    kept_reader: KeptReader
     _dingtalk: DingTalkClient | None = field(default=None)
 
     def dingtalk(self) -> DingTalkClient:
@@ -55,8 +56,12 @@ def make_context(runtime: Runtime) -> MiniAppContext:
     # A pool of its own, autocommit from connect: a process only opens as many of these
     # connections as it serves read requests at once (one per gunicorn sync worker).
     read_engine = make_engine(runtime.settings.require("DATABASE_URL"), autocommit=True)
+    kept = KeptReader(read_engine)
     runtime.closers.append(read_engine.dispose)
-    return MiniAppContext(runtime=runtime, score_policy=policy, read_engine=read_engine)
+    runtime.closers.append(kept.close)  # closers run last-added first
+    return MiniAppContext(
+        runtime=runtime, score_policy=policy, read_engine=read_engine, kept_reader=kept
+    )
 
 
 def ctx() -> MiniAppContext:
@@ -82,16 +87,27 @@ def read_db() -> PooledReader:
     pool of `db()`; never write through it: autocommit would commit each statement on its own.
     """
     if "miniapp_read_conn" not in g:
-        g.miniapp_read_conn = PooledReader(ctx().read_engine)
+        context = ctx()
+        kept = context.kept_reader.take()
+        if kept is not None:
+            g.miniapp_kept_reader = context.kept_reader
+            g.miniapp_read_conn = kept
+        else:  # another thread of this process has the kept one
+            g.miniapp_read_conn = PooledReader(context.read_engine)
     conn: PooledReader = g.miniapp_read_conn
     return conn
 
 
 def close_session(_exc: BaseException | None = None) -> None:
-    for key in ("miniapp_session", "miniapp_read_conn"):
-        resource = g.pop(key, None)
-        if resource is not None:
-            resource.close()
+    session = g.pop("miniapp_session", None)
+    if session is not None:
+        session.close()
+    reader = g.pop("miniapp_read_conn", None)
+    kept = g.pop("miniapp_kept_reader", None)
+    if kept is not None:
+        kept.give_back()
+    elif reader is not None:
+        reader.close()
 
 
 def now() -> datetime:

@@ -333,10 +333,6 @@ def _list_query() -> FastRead:
 def _report_query(parts: frozenset[str]) -> FastRead:
     """One interview's row with its score and, as JSON arrays, the score parts `parts` names
     ("dimensions", "comments"): one round trip for the whole report."""
-    other = _I.alias("sibling")
-    sibling = select(other.c.id).where(
-        other.c.application_id == _A.c.id, other.c.deleted.is_(false())
-    )
     # The policy's parts only; a hidden part is not even read. The outer-joined latest score
     # (_S) is what they correlate to.
     dimensions = (
@@ -358,15 +354,25 @@ def _report_query(parts: frozenset[str]) -> FastRead:
             _S.c.id.label("score_id"),
             _S.c.status.label("score_status"),
             _S.c.overall,
-            # The interview itself is live, so the application has one; whether any is not
-            # an AI interview is what the progress needs.
-            sibling.where(other.c.kind != "ai").exists().label("non_ai_interview"),
             dimensions.label("dimensions"),
             comments.label("comments"),
         )
         .outerjoin(_S, _S.c.id == _latest_visible_score_id(_I.c.id))
         .where(_I.c.id == bindparam("interview_id", type_=String))
         .order_by(_R.c.ordinal, _R.c.key)
+    )
+
+
+@cache
+def _interview_kinds_query() -> FastRead:
+    # The kinds of an application's live interviews (the caller has scoped the application).
+    return FastRead(
+        select(_I.c.kind)
+        .distinct()
+        .where(
+            _I.c.application_id == bindparam("application_id", type_=String),
+            _I.c.deleted.is_(false()),
+        )
     )
 
 
@@ -428,7 +434,12 @@ def get_report_for_candidate(
             comments=comments,
         )
         view = candidate_score_view(full, policy)
-    kinds = {row.kind, "other"} if row.non_ai_interview else {row.kind}
+    kinds = {row.kind}
+    if row.stage not in PIPELINE and row.kind == "ai":
+        # Where a closed application stopped depends on whether it got past AI interviews:
+        # only then are the others read (a second round trip for a rare case).
+        found = _interview_kinds_query().all(session, {"application_id": row.application_id})
+        kinds.update(r.kind for r in found)
     return CandidateReport(
         interview=_interview_view(
             row, requirements, has_result=view is not None, lang=lang, now=now

@@ -89,6 +89,14 @@ def _ping(dbapi_conn: Any) -> bool:
     return True
 
 
+def connection_is_alive(dbapi_conn: Any, *, idle_seconds: float) -> bool:
+    """The checkout test below, for a PostgreSQL connection: no unread input, and a ping if it
+    has been unused for longer than PING_AFTER_IDLE_SECONDS."""
+    if _socket_has_input(dbapi_conn):
+        return False
+    return idle_seconds <= PING_AFTER_IDLE_SECONDS or _ping(dbapi_conn)
+
+
 def _check_liveness_on_checkout(engine: Engine) -> None:
     """What pool_pre_ping guarantees (a connection the server dropped, e.g. by a restart, is
     replaced before a request uses it) without a round trip per checkout.
@@ -108,10 +116,8 @@ def _check_liveness_on_checkout(engine: Engine) -> None:
         idle_since = record.info.pop("idle_since", None)
         if idle_since is None:  # a brand-new connection
             return
-        if _socket_has_input(dbapi_conn):
-            raise DisconnectionError("the server closed this pooled connection")
-        if time.monotonic() - idle_since > PING_AFTER_IDLE_SECONDS and not _ping(dbapi_conn):
-            raise DisconnectionError("a pooled connection failed its ping")
+        if not connection_is_alive(dbapi_conn, idle_seconds=time.monotonic() - idle_since):
+            raise DisconnectionError("a pooled connection is closed or failed its ping")
 
 
 def make_session_factory(engine: Engine) -> Callable[[], Session]:

@@ -14,6 +14,8 @@ list), ORM entities, and writes. Use `Connection.execute` for anything else.
 
 from __future__ import annotations
 
+import threading
+import time
 from collections import namedtuple
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -24,18 +26,27 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import PoolProxiedConnection
 
+from storage.db import connection_is_alive
+
 Processor = Callable[[Any], Any] | None
 
 
 class PooledReader:
     """A connection checked out of an engine's pool for `FastRead` alone, without a
     `Connection` around it (whose set-up is most of a checkout's cost). `close()` returns it.
+
+    A read that finds the connection dropped by the server is retried once on a fresh one:
+    reads are idempotent and nothing else runs on this connection.
     """
 
     def __init__(self, engine: Engine) -> None:
+        self.engine = engine
         self.dialect = engine.dialect
+        self._proxied = self._checkout()
+
+    def _checkout(self) -> PoolProxiedConnection:
         try:
-            self._proxied: PoolProxiedConnection = engine.raw_connection()
+            return self.engine.raw_connection()
         except self.dialect.loaded_dbapi.Error as error:
             # As Connection would raise it, so callers see one kind of "database unavailable".
             raise exc.DBAPIError.instance(
@@ -46,11 +57,72 @@ class PooledReader:
     def dbapi_connection(self) -> Any:
         return self._proxied.dbapi_connection
 
-    def invalidate(self, error: BaseException) -> None:
+    @property
+    def is_valid(self) -> bool:
+        return self._proxied.is_valid
+
+    def invalidate(self, error: BaseException | None = None) -> None:
         self._proxied.invalidate(error)
+
+    def reconnect(self) -> None:
+        """Drop this connection (the pool replaces it) and check out another."""
+        if self._proxied.is_valid:
+            self._proxied.invalidate()
+        self._proxied.close()
+        self._proxied = self._checkout()
 
     def close(self) -> None:
         self._proxied.close()
+
+
+class KeptReader:
+    """One `PooledReader` kept checked out between requests, for whichever thread takes it.
+
+    Checking a connection out of the pool and back in costs a mini-app read about as much as
+    its query; a gunicorn sync worker serves one request at a time, so it can keep one
+    connection. `take()` gives the kept reader to one thread at a time (None to the others,
+    which use the pool as usual), so a process never holds more than one extra connection.
+    Before reuse it gets the pool's own checkout test (a connection the server closed is
+    replaced; one idle for a while is pinged).
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._lock = threading.Lock()
+        self._reader: PooledReader | None = None
+        self._released_at = 0.0
+
+    def take(self) -> PooledReader | None:
+        if not self._lock.acquire(blocking=False):
+            return None
+        try:
+            reader = self._reader
+            if reader is not None and not self._alive(reader):
+                reader.reconnect()
+            if reader is None:
+                reader = self._reader = PooledReader(self._engine)
+            return reader
+        except BaseException:
+            self._lock.release()
+            raise
+
+    def give_back(self) -> None:
+        self._released_at = time.monotonic()
+        self._lock.release()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._reader is not None:
+                self._reader.close()
+                self._reader = None
+
+    def _alive(self, reader: PooledReader) -> bool:
+        if not reader.is_valid:  # invalidated by a failed read
+            return False
+        if reader.dialect.name != "postgresql":  # a file database does not drop connections
+            return True
+        idle = time.monotonic() - self._released_at
+        return connection_is_alive(reader.dbapi_connection, idle_seconds=idle)
 
 
 Reader = Connection | Session | PooledReader
@@ -102,14 +174,43 @@ class FastRead:
         if compiled is None:
             compiled = self._by_dialect[dialect.name] = self._compile(dialect)
         values = self._bind(compiled, params)
-        dbapi_conn = (
-            conn.dbapi_connection
-            if isinstance(conn, PooledReader)
-            else conn.connection.dbapi_connection
-        )
+        if not isinstance(conn, PooledReader):
+            raw = self._execute(conn, conn.connection.dbapi_connection, compiled, values)
+        else:
+            try:
+                raw = self._execute(conn, conn.dbapi_connection, compiled, values)
+            except exc.DBAPIError as error:
+                if not error.connection_invalidated:
+                    raise
+                # The server dropped the connection (a restart, a failover): read again on a
+                # fresh one. Only a reader that owns its connection may: a Connection or a
+                # Session might be inside a transaction.
+                conn.reconnect()
+                raw = self._execute(conn, conn.dbapi_connection, compiled, values)
+        make = self._row_type._make
+        processors = compiled.result_processors
+        assert processors is not None
+        if not any(processors):
+            return [make(row) for row in raw]
+        return [
+            make(
+                value if proc is None else proc(value)
+                for proc, value in zip(processors, row, strict=True)
+            )
+            for row in raw
+        ]
+
+    def _execute(
+        self,
+        conn: Connection | PooledReader,
+        dbapi_conn: Any,
+        compiled: _Compiled,
+        values: Any,
+    ) -> Sequence[Sequence[Any]]:
+        dialect = conn.dialect
         cursor = None
         try:
-            cursor = dbapi_conn.cursor()  # type: ignore[union-attr]
+            cursor = dbapi_conn.cursor()
             cursor.execute(compiled.sql, values)
             raw: Sequence[Sequence[Any]] = cursor.fetchall()
             if compiled.result_processors is None:
@@ -127,17 +228,7 @@ class FastRead:
                 connection_invalidated=dropped,
                 dialect=dialect,
             ) from error
-        make = self._row_type._make
-        processors = compiled.result_processors
-        if not any(processors):
-            return [make(row) for row in raw]
-        return [
-            make(
-                value if proc is None else proc(value)
-                for proc, value in zip(processors, row, strict=True)
-            )
-            for row in raw
-        ]
+        return raw
 
     def _bind(self, compiled: _Compiled, params: Mapping[str, Any]) -> Any:
         values = {}

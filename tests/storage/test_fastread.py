@@ -11,7 +11,7 @@ from sqlalchemy import Engine, bindparam, exc, func, select, text
 from sqlalchemy.orm import Session
 
 from storage.db import make_engine, upgrade_database
-from storage.fastread import FastRead, PooledReader
+from storage.fastread import FastRead, KeptReader, PooledReader
 from storage.models import Interview, ScoreDimension
 from storage.runtime import Runtime
 from storage.sql import json_rows
@@ -110,22 +110,68 @@ def test_json_rows_gathers_children_and_gives_an_empty_list_for_none(any_engine:
     assert empty.dims == []
 
 
-def test_a_connection_the_server_dropped_is_invalidated_and_replaced(runtime: Runtime) -> None:
+def _terminate(runtime: Runtime, pid: int) -> None:
+    with runtime.engine.begin() as admin:
+        admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+
+
+PID = FastRead(select(func.pg_backend_pid().label("pid")))
+
+
+def test_a_reader_whose_connection_the_server_dropped_reads_again_on_a_fresh_one(
+    runtime: Runtime,
+) -> None:
     engine = make_engine(runtime.settings.require("DATABASE_URL"), autocommit=True, pool_size=1)
-    pid = FastRead(select(func.pg_backend_pid().label("pid")))
     try:
         reader = PooledReader(engine)
-        (row,) = pid.all(reader, {})
-        with runtime.engine.begin() as admin:
-            admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": row.pid})
-        with pytest.raises(exc.DBAPIError) as caught:
-            pid.all(reader, {})
-        assert caught.value.connection_invalidated
+        (before,) = PID.all(reader, {})
+        _terminate(runtime, before.pid)
+        (after,) = PID.all(reader, {})  # no error: the read is retried once
         reader.close()
-        # The pool hands out a fresh connection, not the dead one.
-        fresh = PooledReader(engine)
-        (again,) = pid.all(fresh, {})
-        fresh.close()
+        assert after.pid != before.pid
+    finally:
+        engine.dispose()
+
+
+def test_a_connection_the_server_dropped_is_invalidated_not_retried(runtime: Runtime) -> None:
+    # A Connection may be inside a transaction: the error surfaces, and the pool drops it.
+    engine = make_engine(runtime.settings.require("DATABASE_URL"), autocommit=True, pool_size=1)
+    try:
+        with engine.connect() as conn:
+            (row,) = PID.all(conn, {})
+            _terminate(runtime, row.pid)
+            with pytest.raises(exc.DBAPIError) as caught:
+                PID.all(conn, {})
+            assert caught.value.connection_invalidated
+        with engine.connect() as conn:
+            (again,) = PID.all(conn, {})
         assert again.pid != row.pid
     finally:
+        engine.dispose()
+
+
+def test_the_kept_reader_serves_one_thread_at_a_time_and_survives_a_restart(
+    runtime: Runtime,
+) -> None:
+    engine = make_engine(runtime.settings.require("DATABASE_URL"), autocommit=True, pool_size=2)
+    kept = KeptReader(engine)
+    try:
+        first = kept.take()
+        assert first is not None
+        assert kept.take() is None  # taken: another thread would use the pool
+        (one,) = PID.all(first, {})
+        kept.give_back()
+        second = kept.take()
+        assert second is first  # kept between uses: no checkout
+        (same,) = PID.all(second, {})
+        assert same.pid == one.pid
+        kept.give_back()
+        _terminate(runtime, one.pid)
+        third = kept.take()  # the checkout test sees the server's goodbye and reconnects
+        assert third is not None
+        (fresh,) = PID.all(third, {})
+        kept.give_back()
+        assert fresh.pid != one.pid
+    finally:
+        kept.close()
         engine.dispose()
