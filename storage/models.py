@@ -149,7 +149,8 @@ class Interview(EhrEntityMixin, Base):
         ),
     )
 
-    application_id: Mapped[str] = mapped_column(String(64), index=True)
+    # Indexed by ix_interview_application_id_covering (above).
+    application_id: Mapped[str] = mapped_column(String(64))
     round: Mapped[int] = mapped_column(Integer, default=1)
     kind: Mapped[str] = mapped_column(String(16))
     scheduled_at: Mapped[datetime | None]
@@ -178,7 +179,8 @@ class Score(EhrEntityMixin, Base):
         Index("ix_score_published_at", "published_at"),
     )
 
-    interview_id: Mapped[str] = mapped_column(String(64), index=True)
+    # Indexed by ix_score_interview_id_status_published_at (above).
+    interview_id: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16))
     overall: Mapped[float] = mapped_column(Float)
     model_version: Mapped[str | None] = mapped_column(String(120))
