@@ -53,8 +53,8 @@ class MiniAppContext:
 def make_context(runtime: Runtime) -> MiniAppContext:
     """Build the mini-app context once per app (policy parsed at start-up, so typos fail early)."""
     policy = parse_visibility(runtime.settings.CANDIDATE_SCORE_VISIBILITY)
-    # A pool of its own, autocommit from connect: a process only opens as many of these
-    # connections as it serves read requests at once (one per gunicorn sync worker).
+    # A pool of its own, autocommit from connect: a process opens as many of these connections
+    # as it serves candidate reads at once (one per gunicorn sync worker), and keeps one.
     read_engine = make_engine(runtime.settings.require("DATABASE_URL"), autocommit=True)
     kept = KeptReader(read_engine)
     runtime.closers.append(read_engine.dispose)
@@ -78,13 +78,13 @@ def db() -> Session:
 
 
 def read_db() -> PooledReader:
-    """The request's read-only connection: autocommit, so reads cost no BEGIN and ROLLBACK.
+    """The request's read-only connection, for the candidate's two views (`FastRead`).
 
-    For the candidate's two views, which run `FastRead` statements: no ORM session and no
-    `Connection` set-up per request (together a third of those requests' time once). On
-    PostgreSQL each statement still sees one consistent snapshot (READ COMMITTED gives a
-    transaction nothing more), and no transaction stays open between statements. It shares the
-    pool of `db()`; never write through it: autocommit would commit each statement on its own.
+    From the mini-app's own pool, autocommit from connect: reads cost no BEGIN and ROLLBACK, and
+    on PostgreSQL each statement still sees one consistent snapshot (READ COMMITTED gives a
+    transaction nothing more). Usually the process's kept reader (no pool checkout at all);
+    a request on another thread meanwhile gets one from the pool. Never write through it:
+    autocommit would commit each statement on its own.
     """
     if "miniapp_read_conn" not in g:
         context = ctx()

@@ -15,7 +15,6 @@ from sqlalchemy import (
     bindparam,
     exists,
     false,
-    literal_column,
     null,
     select,
 )
@@ -39,7 +38,7 @@ from storage.models import (
     ScoreComment,
     ScoreDimension,
 )
-from storage.sql import json_rows
+from storage.sql import in_constants, json_rows
 
 PIPELINE = ("screening", "ai_interview", "interview", "offer", "hired")
 CLOSED_STAGES = ("rejected", "withdrawn")
@@ -221,23 +220,12 @@ _C = ScoreComment.__table__
 _TODO_STATUSES = ("missing", "rejected")
 
 
-def _in_constants(column: Any, values: tuple[str, ...]) -> Any:
-    """`column IN ('a', 'b')` with the constants in the SQL text.
-
-    A plain `in_()` becomes an "expanding" parameter that SQLAlchemy re-renders into the SQL on
-    every execution; these sets are fixed, so they are compiled once with the statement.
-    """
-    if not all(v.replace("_", "").isalnum() for v in values):
-        raise ValueError(f"not a plain code: {values!r}")
-    return column.in_([literal_column(f"'{v}'", String) for v in values])
-
-
 def _visible_score(score: Any, interview_id: Any) -> Any:
     """Filter on `score` (an alias: subqueries must not correlate with an outer score)."""
     return (
         (score.c.interview_id == interview_id)
         & score.c.deleted.is_(false())
-        & _in_constants(score.c.status, VISIBLE_STATUSES)
+        & in_constants(score.c.status, VISIBLE_STATUSES)
     )
 
 
@@ -259,7 +247,7 @@ def _interview_rows(*extra: Any) -> Select[Any]:
         _R.c.label.label("req_label"),
         _R.c.status.label("req_status"),
         *extra,
-    ).outerjoin(_R, (_R.c.application_id == _A.c.id) & _in_constants(_R.c.status, _TODO_STATUSES))
+    ).outerjoin(_R, (_R.c.application_id == _A.c.id) & in_constants(_R.c.status, _TODO_STATUSES))
 
 
 def _group_rows(rows: Iterable[Row[Any]]) -> list[tuple[Row[Any], list[tuple[str, str, str]]]]:

@@ -14,7 +14,7 @@ from storage.db import make_engine, upgrade_database
 from storage.fastread import FastRead, KeptReader, PooledReader
 from storage.models import Interview, ScoreDimension
 from storage.runtime import Runtime
-from storage.sql import json_rows
+from storage.sql import in_constants, json_rows
 from tests.miniapp import factory as f
 
 NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
@@ -175,3 +175,14 @@ def test_the_kept_reader_serves_one_thread_at_a_time_and_survives_a_restart(
     finally:
         kept.close()
         engine.dispose()
+
+
+def test_in_constants_compiles_once_and_refuses_anything_but_plain_codes(
+    any_engine: Engine,
+) -> None:
+    i = Interview.__table__
+    read = FastRead(select(i.c.id).where(in_constants(i.c.kind, ("ai", "onsite"))).order_by(i.c.id))
+    with any_engine.connect() as conn:
+        assert [r.id for r in read.all(conn, {})] == ["i-1", "i-2", "i-3"]
+    with pytest.raises(ValueError, match="plain code"):
+        in_constants(i.c.kind, ("ai", "x') OR ('1'='1"))
