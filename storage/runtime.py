@@ -21,9 +21,14 @@ class Runtime:
     redis: redis.Redis
     closers: list[Callable[[], None]] = field(default_factory=list)
 
-    def close(self) -> None:
+    def run_closers(self) -> None:
+        """Close what was registered on this runtime (last registered first), not its own
+        engine and Redis: for a runtime that shares those with others (the tests)."""
         for close in reversed(self.closers):
             close()
+
+    def close(self) -> None:
+        self.run_closers()
         self.redis.close()
         self.engine.dispose()
 

@@ -90,8 +90,7 @@ def runtime(settings: Settings, engine: Engine) -> Iterator[Runtime]:
     )
     yield runtime
     # What apps built on it opened (the mini-app's read pool); the shared engine stays open.
-    for close in reversed(runtime.closers):
-        close()
+    runtime.run_closers()
     redis.close()
 
 

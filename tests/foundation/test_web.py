@@ -84,8 +84,7 @@ def test_a_database_that_is_down_answers_503_not_500(settings: Settings, engine)
     try:
         response = client.get("/api/v1/me/interviews", headers=f.bearer(token))
     finally:
-        for close in reversed(runtime.closers):
-            close()
+        runtime.run_closers()
     assert response.status_code == 503
     _assert_error_shape(response.get_json(), "database_unavailable")
     assert response.headers["Retry-After"] == "5"
