@@ -175,10 +175,10 @@ class FastRead:
             compiled = self._by_dialect[dialect.name] = self._compile(dialect)
         values = self._bind(compiled, params)
         if not isinstance(conn, PooledReader):
-            raw = self._execute(conn, conn.connection.dbapi_connection, compiled, values)
+            raw = self._execute(conn, compiled, values)
         else:
             try:
-                raw = self._execute(conn, conn.dbapi_connection, compiled, values)
+                raw = self._execute(conn, compiled, values)
             except exc.DBAPIError as error:
                 if not error.connection_invalidated:
                     raise
@@ -186,7 +186,7 @@ class FastRead:
                 # fresh one. Only a reader that owns its connection may: a Connection or a
                 # Session might be inside a transaction.
                 conn.reconnect()
-                raw = self._execute(conn, conn.dbapi_connection, compiled, values)
+                raw = self._execute(conn, compiled, values)
         make = self._row_type._make
         processors = compiled.result_processors
         assert processors is not None
@@ -201,13 +201,14 @@ class FastRead:
         ]
 
     def _execute(
-        self,
-        conn: Connection | PooledReader,
-        dbapi_conn: Any,
-        compiled: _Compiled,
-        values: Any,
+        self, conn: Connection | PooledReader, compiled: _Compiled, values: Any
     ) -> Sequence[Sequence[Any]]:
         dialect = conn.dialect
+        dbapi_conn: Any = (
+            conn.dbapi_connection
+            if isinstance(conn, PooledReader)
+            else conn.connection.dbapi_connection
+        )
         cursor = None
         try:
             cursor = dbapi_conn.cursor()
