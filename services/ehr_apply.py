@@ -20,10 +20,8 @@ from services.ehr_contract import (
     APPLY_ORDER,
     ENTITY_FIELDS,
     PARENT_REFS,
-    PLAIN_TYPES,
     ParsedEvent,
     parse_event,
-    to_json,
 )
 from services.ehr_outbox import Intent, outbox_intents, write_outbox
 from storage.ehr_bulk import plan_each_statement
@@ -61,26 +59,27 @@ class _Plan:
     history: list[dict[str, Any]] = field(default_factory=list)
     intents: list[tuple[Intent, dict[str, Any]]] = field(default_factory=list)
     states: list[dict[str, Any]] = field(default_factory=list)
-    counts: Counter[str] = field(default_factory=Counter)
-
-
-def _json(value: Any) -> Any:
-    return value if type(value) in PLAIN_TYPES else to_json(value)
+    # A plain dict: a Counter per entity costs more than the plan's own bookkeeping.
+    counts: dict[str, int] = field(default_factory=dict)
 
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
-    """{field: {"before", "after"}} for every field whose value changed, as JSON."""
-    changes = {}
+    """{field: {"before", "after"}} for every field whose value changed.
+
+    Values stay as they are (datetimes included): the JSON encoder of the history column writes
+    them, which costs far less than converting each one here.
+    """
     if not before:  # a creation: every field that has a value changed from nothing
-        for name in sorted(after):
-            new = after[name]
-            if new is not None:
-                changes[name] = {"before": None, "after": _json(new)}
-        return changes
+        return {
+            name: {"before": None, "after": after[name]}
+            for name in sorted(after)
+            if after[name] is not None
+        }
+    changes = {}
     for name in sorted(before.keys() | after.keys()):
         old, new = before.get(name), after.get(name)
         if old != new:
-            changes[name] = {"before": _json(old), "after": _json(new)}
+            changes[name] = {"before": old, "after": new}
     return changes
 
 
@@ -202,7 +201,7 @@ class Applier:
                 continue
             waiting = self._waiting_for(kind, event, state, missing)
             if waiting is not None:
-                plan.counts["held"] += 1
+                plan.counts["held"] = plan.counts.get("held", 0) + 1
                 plan.states.append(self._state_row(event, "held", waiting))
                 continue
             if event.operation == "deleted":
@@ -237,7 +236,7 @@ class Applier:
         after: EntityState | None,
     ) -> None:
         event = item.event
-        plan.counts[outcome] += 1
+        plan.counts[outcome] = plan.counts.get(outcome, 0) + 1
         if outcome == "stale":
             operation, changes = "stale", {}
         else:

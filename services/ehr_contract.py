@@ -315,16 +315,3 @@ def parse_event(raw: Any) -> ParsedEvent | Rejection:
         extra=dict(data.model_extra or {}),
         raw=raw,
     )
-
-
-def to_json(value: Any) -> Any:
-    """A field value as JSON: datetimes as RFC 3339 in UTC, containers recursively."""
-    if type(value) in PLAIN_TYPES:
-        return value
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).isoformat()
-    if isinstance(value, list):
-        return [to_json(v) for v in value]
-    if isinstance(value, dict):
-        return {k: to_json(v) for k, v in value.items()}
-    return value

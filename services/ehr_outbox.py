@@ -12,7 +12,6 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from services.ehr_contract import to_json
 from storage.ehr_cache import get_links
 from storage.ehr_log import add_outbox_events
 from storage.models import VISIBLE_SCORE_STATUSES
@@ -42,7 +41,8 @@ class Intent:
 def _pick(values: dict[str, Any] | None, names: tuple[str, ...]) -> dict[str, Any] | None:
     if values is None:
         return None
-    return {name: to_json(values.get(name)) for name in names}
+    # Values as they are: the outbox's JSON encoder writes datetimes as RFC 3339.
+    return {name: values.get(name) for name in names}
 
 
 def _intent(

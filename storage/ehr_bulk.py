@@ -9,32 +9,20 @@ takes the generic SQLAlchemy Core path with the same results.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator, Sequence
 from functools import cache
 from typing import Any, cast
 
-import orjson
 from sqlalchemy import ColumnElement, String, Table, any_, bindparam, insert, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+
+from storage.base import encode_json
 
 # Keep IN lists and multi-row statements well below driver parameter limits.
 CHUNK = 1000
 # An array parameter is one placeholder whatever its length; this only bounds a statement's size.
 PG_CHUNK = 10_000
-_encode_json_stdlib = json.JSONEncoder(separators=(",", ":")).encode
-
-
-def _encode_json(value: Any) -> str:
-    """Compact JSON text of a value: orjson (about 8x faster than the C encoder of `json` on
-    the sync's documents, and each event writes four of them); the stdlib for the rare value it
-    refuses, such as an integer beyond 64 bits in an EHR's extra fields."""
-    try:
-        return orjson.dumps(value).decode()
-    except TypeError:  # orjson.JSONEncodeError is a TypeError
-        return _encode_json_stdlib(value)
-
 
 _PG = postgresql.dialect()  # type: ignore[no-untyped-call]
 
@@ -140,7 +128,7 @@ def _pg_unnest(
     for name in names:
         values = [r[name] for r in rows]
         if _is_json(table, name):  # compared as text too: in Python, {"a": 1} == {"a": True}
-            values = [None if v is None else _encode_json(v) for v in values]
+            values = [None if v is None else encode_json(v) for v in values]
         columns.append(values)
     # At least one array is needed for unnest to give the row count.
     constant = tuple(
@@ -170,7 +158,7 @@ def _pg_copy(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> 
             values = [row[name] for name in names]
             for n in json_at:
                 if values[n] is not None:
-                    values[n] = _encode_json(values[n])
+                    values[n] = encode_json(values[n])
             copy.write_row(values)
 
 
