@@ -163,9 +163,11 @@ def run(args: argparse.Namespace) -> None:
             redis=redis,
         )
         truncate(engine)
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         progress = run_pull(runtime)
         pull_seconds = time.perf_counter() - started
+        # All threads of this process: what the one GIL had to get through.
+        pull_cpu = time.process_time() - cpu_started
     summary = progress.summary()
     events = make_events(args.events)
     with engine.connect() as conn:
@@ -183,7 +185,8 @@ def run(args: argparse.Namespace) -> None:
     print(f"events: {len(events)} ({', '.join(f'{k}={v}' for k, v in sorted(kinds.items()))})")
     print(
         f"pull path: {pull_seconds:.2f} s, {pull_rate:,.0f} events/s "
-        f"({progress.pages} pages of {args.page_size}; outbox rows {summary['outbox']})"
+        f"({progress.pages} pages of {args.page_size}; outbox rows {summary['outbox']}); "
+        f"pull process CPU {pull_cpu:.2f} s"
     )
     print(
         f"raw Core executemany of the same {n_rows} cache rows: {raw_seconds:.2f} s, "

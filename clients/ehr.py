@@ -6,11 +6,13 @@ Every call has a timeout and either returns parsed JSON or raises a typed error:
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
+import orjson
 import requests
 
 from config import Settings
@@ -67,6 +69,20 @@ class FeedPage:
     has_more: bool
 
 
+def _decode(content: bytes) -> Any:
+    """The body as JSON, or None. orjson parses a feed page in about two thirds of the time;
+    what it refuses (integers beyond 64 bits, NaN) goes to the stdlib as before."""
+    if not content:
+        return None
+    try:
+        return orjson.loads(content)
+    except orjson.JSONDecodeError:
+        try:
+            return json.loads(content)
+        except ValueError:
+            return None
+
+
 class EhrClient:
     """One EHR connector: base URL, bearer token, timeout."""
 
@@ -100,10 +116,7 @@ class EhrClient:
             response = self._http.request(method, url, timeout=self.timeout, **kwargs)
         except (requests.Timeout, requests.ConnectionError) as exc:
             raise EhrTransientError(f"{method} {path}: {type(exc).__name__}") from exc
-        try:
-            body = response.json() if response.content else None
-        except ValueError:
-            body = None
+        body = _decode(response.content)
         status = response.status_code
         if status < 300:
             if body is None:

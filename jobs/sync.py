@@ -3,6 +3,9 @@
 Each page is applied and its cursor stored in one transaction, so a crash re-reads the page it
 was in and never skips one. A Redis lock keeps two pulls (a scheduled one and a CLI one, or two
 workers) from running at once.
+
+Pages go through a pipeline (`_PagePipeline`): the next page is fetched and validated while one
+is applied and the one before it commits, on a second database connection.
 """
 
 from __future__ import annotations
@@ -10,9 +13,10 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from redis.exceptions import LockError
 from sqlalchemy.orm import Session
@@ -23,8 +27,11 @@ from services.ehr_reconcile import reconcile_absent_entities
 from services.ehr_sync import (
     FEED_CURSOR,
     SUMMARY_KEYS,
+    IngestResult,
+    OpenPage,
     Outcome,
-    ingest_feed_page,
+    begin_feed_page,
+    commit_feed_page,
     list_overdue_held_events,
     parse_events,
     retry_held_events,
@@ -74,55 +81,119 @@ def iter_pull(
         raise PullAlreadyRunning("another EHR pull is running")
     own_client = client is None
     client = client or EhrClient.from_settings(settings)
-    session = runtime.session_factory()
-    progress = PullProgress()
+    pages = _PagePipeline(runtime, client)
     seen: dict[str, set[str]] = {}
-    # One page ahead: the next page is fetched and validated while this one is written, so the
-    # HTTP transfer and the validation overlap the database's work. Only reads happen ahead;
-    # the cursor still moves only in the transaction that made its page durable.
-    ahead = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ehr-pull-ahead")
-    limit = settings.EHR_PULL_PAGE_SIZE
     try:
-        stored = get_cursor(session, FEED_CURSOR)
+        stored = get_cursor(pages.sessions[0], FEED_CURSOR)
         cursor = None if full or stored is None else stored.cursor
-        session.rollback()
-        upcoming = ahead.submit(_fetch, client, cursor, limit)
-        while True:
-            page, outcomes = upcoming.result()
-            next_cursor = page.next_cursor or cursor
-            more = page.has_more and next_cursor != cursor
-            if more:
-                upcoming = ahead.submit(_fetch, client, next_cursor, limit)
-            result = ingest_feed_page(
-                session,
-                page.events,
-                next_cursor=next_cursor,
-                received_at=datetime.now(UTC),
-                outcomes=outcomes,
-            )
-            progress.pages += 1
-            progress.events += len(page.events)
-            progress.counts.update(result.summary())
+        pages.sessions[0].rollback()
+        for events in pages.run(cursor):
             if full:
-                _remember_seen(seen, page.events)
+                _remember_seen(seen, events)
             lock.reacquire()
-            yield progress
-            if not more:
-                break
-            cursor = next_cursor
+            yield pages.progress
+        progress = pages.progress
         now = datetime.now(UTC)
-        _finish(runtime, session, progress, seen if full else None, force=force, now=now)
+        _finish(runtime, pages.sessions[0], progress, seen if full else None, force=force, now=now)
         runtime.redis.set(last_pull_key(), now.isoformat())
         yield progress
     finally:
-        ahead.shutdown(wait=True, cancel_futures=True)
-        session.close()
+        pages.close()
         if own_client:
             client.close()
         try:
             lock.release()
         except LockError:
             log.warning("EHR pull lock expired before release")
+
+
+class _PagePipeline:
+    """Fetches, applies and commits feed pages, three stages at once, committing in order.
+
+    One page ahead, the next page is fetched and validated (only reads happen ahead). Two
+    sessions are used in turn: page N+1 is applied in one while page N's history, outbox and
+    cursor are written and committed in the other by the committer thread. Page N+1 commits only
+    after page N did and is rolled back if page N failed, so the cursor never passes a page that
+    is not durable. On SQLite, which has one writer at a time, each page commits before the
+    next one begins.
+    """
+
+    def __init__(self, runtime: Runtime, client: EhrClient) -> None:
+        self.client = client
+        self._overlap = runtime.engine.dialect.name != "sqlite"
+        self.limit = runtime.settings.EHR_PULL_PAGE_SIZE
+        self.sessions = (runtime.session_factory(), runtime.session_factory())
+        self.progress = PullProgress()
+        self._ahead = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ehr-pull-ahead")
+        self._committer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ehr-pull-commit")
+        # The page being committed, and its events.
+        self._committing: tuple[Future[IngestResult], list[Any]] | None = None
+
+    def run(self, cursor: str | None) -> Iterator[list[Any]]:
+        """Yield each page's events once the page is durable (`progress` counts it)."""
+        upcoming = self._ahead.submit(_fetch, self.client, cursor, self.limit)
+        previous: OpenPage | None = None
+        begun = 0
+        try:
+            while True:
+                page, outcomes = upcoming.result()
+                next_cursor = page.next_cursor or cursor
+                more = page.has_more and next_cursor != cursor
+                if more:
+                    upcoming = self._ahead.submit(_fetch, self.client, next_cursor, self.limit)
+                # This session's last page was committed (or failed) before `previous` began.
+                current = begin_feed_page(
+                    self.sessions[begun % 2],
+                    page.events,
+                    next_cursor=next_cursor,
+                    received_at=datetime.now(UTC),
+                    outcomes=outcomes,
+                    after=previous,
+                )
+                begun += 1
+                if self._committing is not None:
+                    yield self._wait(dropping=current)
+                self._committing = (
+                    self._committer.submit(commit_feed_page, current),
+                    page.events,
+                )
+                if self._overlap:
+                    previous = current
+                else:
+                    yield self._wait()
+                if not more:
+                    break
+                cursor = next_cursor
+        except Exception:
+            # The page before the failure still lands (or fails) and is reported as such.
+            if self._committing is not None:
+                yield self._wait()
+            raise
+        if self._committing is not None:
+            yield self._wait()
+
+    def _wait(self, *, dropping: OpenPage | None = None) -> list[Any]:
+        """Wait for the page being committed and count it; if it failed, drop the next one."""
+        assert self._committing is not None
+        future, events = self._committing
+        self._committing = None
+        try:
+            result = future.result()
+        except BaseException:
+            if dropping is not None:
+                dropping.session.rollback()
+            raise
+        self.progress.pages += 1
+        self.progress.events += len(events)
+        self.progress.counts.update(result.summary())
+        return events
+
+    def close(self) -> None:
+        self._ahead.shutdown(wait=True, cancel_futures=True)
+        # A page being committed finishes (durable or rolled back) before its session closes.
+        self._committer.shutdown(wait=True)
+        for session in self.sessions:
+            session.close()
 
 
 def _finish(

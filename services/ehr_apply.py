@@ -5,6 +5,13 @@ concurrent batches never deadlock), replay each entity's events in version order
 write the final rows, the history and the outbox in a few multi-row statements. A version not
 greater than the cached one is stale; an upsert whose parent is not cached yet, or a delete of an
 entity never seen, is held and re-applied when that entity arrives.
+
+`apply` and `finish` split a batch so that the pull can overlap two pages on two connections:
+page N+1 is applied while page N's history, outbox and commit are still being written. What page
+N+1 cannot see or must not wait for, page N hands over (`Handover`): the entities it created count
+as existing, the events it held can be released, and the entities it touched (locked, inserted or
+updated) are applied by page N+1 only in `finish`, which the caller runs after page N committed.
+The caller commits the pages in order and drops page N+1 if page N fails.
 """
 
 from __future__ import annotations
@@ -12,7 +19,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy.orm import Session
 
@@ -28,6 +35,7 @@ from storage.ehr_bulk import plan_each_statement
 from storage.ehr_cache import (
     EntityState,
     existing_ids,
+    insert_children,
     insert_entities,
     load_states,
     update_entities,
@@ -40,8 +48,7 @@ from storage.ehr_log import (
 )
 
 
-@dataclass(frozen=True)
-class WorkItem:
+class WorkItem(NamedTuple):
     """An event to apply, with where and when it came in; `held` if it was waiting already."""
 
     event: ParsedEvent
@@ -59,6 +66,7 @@ class _Plan:
     history: list[dict[str, Any]] = field(default_factory=list)
     intents: list[tuple[Intent, dict[str, Any]]] = field(default_factory=list)
     states: list[dict[str, Any]] = field(default_factory=list)
+    held: list[tuple[WorkItem, tuple[str, str]]] = field(default_factory=list)
     # A plain dict: a Counter per entity costs more than the plan's own bookkeeping.
     counts: dict[str, int] = field(default_factory=dict)
 
@@ -91,34 +99,89 @@ def _references(kind: str, entity_id: str, fields: dict[str, Any]) -> dict[str, 
     return refs
 
 
+@dataclass(frozen=True)
+class Handover:
+    """What a batch applied but not committed yet tells the batch after it (see the module)."""
+
+    created: dict[str, frozenset[str]]
+    touched: dict[str, frozenset[str]]
+    held: tuple[tuple[WorkItem, tuple[str, str]], ...]
+
+
 class Applier:
     """Applies work items for one transaction and remembers what it wrote."""
 
-    def __init__(self, session: Session, now: datetime) -> None:
+    def __init__(self, session: Session, now: datetime, *, after: Handover | None = None) -> None:
+        """`after`: the handover of the batch before this one, when that batch may not have
+        committed yet (it commits before this one's `finish`, or fails and takes this one with
+        it)."""
         self.session = session
         self.now = now
         self.counts: Counter[str] = Counter()
         self.created: dict[str, set[str]] = defaultdict(set)
         # Ids known to have a cached row in this transaction (read under lock, or inserted).
         self.known: dict[str, set[str]] = defaultdict(set)
+        # Events this batch held, with what they wait for.
+        self.held: list[tuple[WorkItem, tuple[str, str]]] = []
+        self._after = after
+        if after is not None:
+            for kind, ids in after.created.items():
+                self.known[kind].update(ids)
+        # Entities the previous batch touched: applied in `finish`, once it has committed.
+        self._deferred: dict[str, list[WorkItem]] = {}
+        self._touched: dict[str, set[str]] = defaultdict(set)
+        # Entities inserted without their collections, and updates not written yet.
+        self._new: dict[str, list[EntityState]] = defaultdict(list)
+        self._updated: dict[str, list[EntityState]] = defaultdict(list)
         self._history: list[dict[str, Any]] = []
         self._intents: list[tuple[Intent, dict[str, Any]]] = []
         self._states: list[dict[str, Any]] = []
+        self.handover: Handover | None = None
 
     def run(self, items: list[WorkItem]) -> Counter[str]:
         """Apply the items and everything they release; write history, outbox and states."""
+        self.apply(items)
+        return self.finish()
+
+    def apply(self, items: list[WorkItem]) -> Handover:
+        """Write the entities (parents first) and hold what cannot be applied yet."""
         by_kind: dict[str, list[WorkItem]] = defaultdict(list)
         for item in items:
             by_kind[item.event.kind].append(item)
         plan_each_statement(self.session)
         # Events held in this batch stay provisional until the end, so only older ones matter.
-        any_held = has_held_events(self.session)
+        any_held = bool(self._after and self._after.held) or has_held_events(self.session)
         for kind in APPLY_ORDER:
             pending = by_kind.get(kind, [])
             if any_held:
                 pending = pending + self._released(kind, pending)
+            if not pending:
+                continue
+            self._touched[kind].update(item.event.entity_id for item in pending)
+            busy = self._after.touched.get(kind) if self._after else None
+            if busy:
+                later = [item for item in pending if item.event.entity_id in busy]
+                if later:
+                    self._deferred[kind] = later
+                    pending = [item for item in pending if item.event.entity_id not in busy]
             if pending:
                 self._apply_kind(kind, pending)
+        self.handover = Handover(
+            created={kind: frozenset(ids) for kind, ids in self.created.items()},
+            touched={kind: frozenset(ids) for kind, ids in self._touched.items()},
+            held=tuple(self.held),
+        )
+        return self.handover
+
+    def finish(self) -> Counter[str]:
+        """Apply what waited for the previous batch, then write the history, the outbox and the
+        events' states; return the counts."""
+        for kind in APPLY_ORDER:
+            if kind in self._deferred:
+                self._apply_kind(kind, self._deferred.pop(kind))
+        for kind in APPLY_ORDER:
+            update_entities(self.session, kind, self._updated.pop(kind, []))
+            insert_children(self.session, kind, self._new.pop(kind, []))
         add_history(self.session, self._history)
         context = {intent.dedupe_key: ctx for intent, ctx in self._intents}
         self.counts["outbox"] += write_outbox(
@@ -131,10 +194,17 @@ class Applier:
         waiting = [(p, i) for p, _ in PARENT_REFS.get(kind, ()) for i in self.created[p]]
         waiting += [(kind, item.event.entity_id) for item in pending]
         released = []
+        # Rows another transaction is releasing are locked and skipped here.
         for row in list_held_waiting_for(self.session, kind, waiting):
             event = parse_event(row.payload)
             if isinstance(event, ParsedEvent):
                 released.append(WorkItem(event, row.source, row.received_at, held=True))
+        if self._after and self._after.held:
+            # Once the previous batch has committed, its held rows were found just above.
+            wanted, found = set(waiting), {item.event.id for item in released}
+            for item, target in self._after.held:
+                if item.event.kind == kind and target in wanted and item.event.id not in found:
+                    released.append(WorkItem(item.event, item.source, item.received_at, True))
         self.counts["released"] += len(released)
         return released
 
@@ -151,13 +221,13 @@ class Applier:
             for eid, group in sorted(groups.items())
         }
         new = [p.state for p in plans.values() if p.is_new and p.state is not None]
-        inserted = insert_entities(self.session, kind, new)
+        inserted = insert_entities(self.session, kind, new, children=False)
         lost = {s.id for s in new} - inserted
-        update_entities(
-            self.session,
-            kind,
-            [p.state for p in plans.values() if not p.is_new and p.state is not None],
-        )
+        # The rows are locked (or ours) now: the rest of the writing waits for `finish`.
+        self._new[kind] += [state for state in new if state.id in inserted]
+        self._updated[kind] += [
+            p.state for p in plans.values() if not p.is_new and p.state is not None
+        ]
         self.created[kind].update(inserted)
         self.known[kind].update(inserted)
         for eid, plan in plans.items():
@@ -165,6 +235,7 @@ class Applier:
                 self._history += plan.history
                 self._intents += plan.intents
                 self._states += plan.states
+                self.held += plan.held
                 self.counts.update(plan.counts)
         if lost and attempt < 2:
             # A concurrent batch created these first; replay against its committed rows.
@@ -203,6 +274,7 @@ class Applier:
             if waiting is not None:
                 plan.counts["held"] = plan.counts.get("held", 0) + 1
                 plan.states.append(self._state_row(event, "held", waiting))
+                plan.held.append((item, waiting))
                 continue
             if event.operation == "deleted":
                 assert state is not None

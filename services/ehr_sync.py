@@ -3,7 +3,8 @@
 Each public function is one unit of work. `ingest_events` is what the webhook calls: it validates
 every event on its own (dead-lettering the invalid ones with the reason), records the new ones in
 `ehr_event` (the dedupe key is the event id), applies them and commits, all before the webhook
-answers 200. The pull calls `ingest_feed_page`, which also stores the cursor in that transaction.
+answers 200. The pull calls `ingest_feed_page`, which also stores the cursor in that transaction,
+or its two halves `begin_feed_page` and `commit_feed_page` to overlap consecutive pages.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from services.ehr_apply import Applier, WorkItem
+from services.ehr_apply import Applier, Handover, WorkItem
 from services.ehr_contract import MAX_BATCH_EVENTS, ParsedEvent, Rejection, parse_event
 from services.errors import InvalidInput
 from storage.db import unit_of_work
@@ -103,6 +104,30 @@ def ingest_batch(
 
     `outcomes` are `parse_events(raw_events)` when the caller has them already.
     """
+    result, applier = _apply_batch(
+        session,
+        raw_events,
+        source=source,
+        received_at=received_at,
+        dead_letter=dead_letter,
+        outcomes=outcomes,
+    )
+    result.counts.update(applier.finish())
+    return result
+
+
+def _apply_batch(
+    session: Session,
+    raw_events: Sequence[Any],
+    *,
+    source: str,
+    received_at: datetime,
+    dead_letter: bool = True,
+    outcomes: Sequence[Outcome] | None = None,
+    after: Handover | None = None,
+) -> tuple[IngestResult, Applier]:
+    """The first half of `ingest_batch`: the events recorded, the entities written; the
+    applier's `finish` writes the rest."""
     result = IngestResult()
     parsed: list[ParsedEvent] = []
     dead: list[dict[str, Any]] = []
@@ -133,13 +158,14 @@ def ingest_batch(
     result.duplicates.extend(e.id for e in parsed if e.id not in new_ids)
     result.accepted.extend(e.id for e in fresh)
     items = [WorkItem(e, source, received_at) for e in fresh]
-    result.counts.update(Applier(session, received_at).run(items))
+    applier = Applier(session, received_at, after=after)
+    applier.apply(items)
     if dead:
         log.warning(
             "EHR events rejected",
             extra={"ctx": {"source": source, "event_ids": [d["event_id"] for d in dead]}},
         )
-    return result
+    return result, applier
 
 
 def ingest_events(
@@ -160,15 +186,69 @@ def ingest_feed_page(
     outcomes: Sequence[Outcome] | None = None,
 ) -> IngestResult:
     """Apply one change-feed page and store the cursor after it, in one transaction."""
-    with unit_of_work(session):
-        result = ingest_batch(
-            session, raw_events, source="pull", received_at=received_at, outcomes=outcomes
+    page = begin_feed_page(
+        session,
+        raw_events,
+        next_cursor=next_cursor,
+        received_at=received_at,
+        cursor_name=cursor_name,
+        outcomes=outcomes,
+    )
+    return commit_feed_page(page)
+
+
+@dataclass
+class OpenPage:
+    """A change-feed page applied in its session's transaction and not committed yet."""
+
+    session: Session
+    result: IngestResult
+    applier: Applier
+    next_cursor: str | None
+    received_at: datetime
+    cursor_name: str
+
+
+def begin_feed_page(
+    session: Session,
+    raw_events: Sequence[Any],
+    *,
+    next_cursor: str | None,
+    received_at: datetime,
+    cursor_name: str = FEED_CURSOR,
+    outcomes: Sequence[Outcome] | None = None,
+    after: OpenPage | None = None,
+) -> OpenPage:
+    """Record and apply a page's events in `session`'s transaction, without committing.
+
+    `after` is the previous page when it is still open in another session: this page then
+    counts on it (its new entities, its held events), so it must be committed first, and this
+    one dropped (rolled back) if that fails.
+    """
+    try:
+        result, applier = _apply_batch(
+            session,
+            raw_events,
+            source="pull",
+            received_at=received_at,
+            outcomes=outcomes,
+            after=after.applier.handover if after is not None else None,
         )
-        status = f"ok at {received_at.isoformat()}: " + ", ".join(
-            f"{k}={v}" for k, v in result.summary().items()
+    except BaseException:
+        session.rollback()
+        raise
+    return OpenPage(session, result, applier, next_cursor, received_at, cursor_name)
+
+
+def commit_feed_page(page: OpenPage) -> IngestResult:
+    """Write the page's history, outbox and cursor, and commit: the page is durable."""
+    with unit_of_work(page.session):
+        page.result.counts.update(page.applier.finish())
+        status = f"ok at {page.received_at.isoformat()}: " + ", ".join(
+            f"{k}={v}" for k, v in page.result.summary().items()
         )
-        save_cursor(session, cursor_name, next_cursor, status=status)
-    return result
+        save_cursor(page.session, page.cursor_name, page.next_cursor, status=status)
+    return page.result
 
 
 def retry_held_events(session: Session, *, now: datetime, limit: int = 5000) -> Counter[str]:

@@ -157,13 +157,18 @@ def _row(kind: str, state: EntityState, now: Any) -> dict[str, Any]:
     }
 
 
-def insert_entities(session: Session, kind: str, states: Sequence[EntityState]) -> set[str]:
-    """Insert new entities and their collections; return the ids that were really inserted."""
+def insert_entities(
+    session: Session, kind: str, states: Sequence[EntityState], *, children: bool = True
+) -> set[str]:
+    """Insert new entities (and their collections unless `children` is false: the caller then
+    writes them later in the transaction with `insert_children`); return the ids that were
+    really inserted."""
     now = utcnow()
     inserted = set(
         insert_ignore(session, entity_table(kind), [_row(kind, s, now) for s in states], key="id")
     )
-    _insert_children(session, kind, [s for s in states if s.id in inserted])
+    if children:
+        insert_children(session, kind, [s for s in states if s.id in inserted])
     return inserted
 
 
@@ -187,10 +192,11 @@ def update_entities(session: Session, kind: str, states: Sequence[EntityState]) 
         parent = spec.table.c[spec.parent_column]
         for where in id_filters(session, parent, ids):
             session.execute(delete(spec.table).where(where))
-    _insert_children(session, kind, with_fields)
+    insert_children(session, kind, with_fields)
 
 
-def _insert_children(session: Session, kind: str, states: Sequence[EntityState]) -> None:
+def insert_children(session: Session, kind: str, states: Sequence[EntityState]) -> None:
+    """Insert the collections of entities whose rows exist and have no child rows yet."""
     for name, spec in COLLECTIONS.get(kind, {}).items():
         rows: list[dict[str, Any]] = []
         for state in states:

@@ -99,8 +99,12 @@ def test_a_pull_killed_mid_page_resumes_with_nothing_lost_or_doubled(
                         )
                     )
 
-            wait_until(_waiting, timeout=60)
-            assert db.get(SyncCursor, "ehr_feed").cursor == "c-40"
+            def _cursor() -> str | None:
+                with engine.connect() as conn:
+                    return conn.scalar(text("SELECT cursor FROM sync_cursor"))
+
+            # Page 3 waits on the lock while page 2 commits beside it (the pull overlaps them).
+            wait_until(lambda: _waiting() and _cursor() == "c-40", timeout=60)
             proc.send_signal(signal.SIGKILL)
             proc.wait(timeout=10)
         finally:

@@ -1,0 +1,170 @@
+"""The pull's overlapped pages: page N+1 applied while page N is still open, commits in order.
+
+On PostgreSQL the pull applies a page in one connection while the page before it commits in
+another. These tests hold page N open on purpose and check that page N+1 neither waits for it nor
+gets anything wrong: parents page N created count as existing, events page N held are released,
+entities page N touched are applied only after it committed, and a page whose predecessor fails
+is rolled back with it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from clients.ehr import FeedPage
+from jobs.sync import iter_pull, run_pull
+from sandbox.ehr import events as ev
+from sandbox.ehr.scenario import load_org, scenario_events
+from services.ehr_sync import begin_feed_page, commit_feed_page
+from storage.db import make_engine, make_session_factory, upgrade_database
+from storage.ehr_log import get_cursor
+from storage.models import Application, Interview
+from storage.runtime import Runtime
+from storage.sync_models import ChangeHistory, EhrEvent, OutboxEvent
+from tests.conftest import make_test_settings
+from tests.ehr.conftest import Db, feed_events, org_events
+
+NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+
+
+def _no_waiting(session: Session) -> None:
+    # Page N+1 must never wait for page N's locks: with page N held open by this same test, a
+    # wait would hang, so it fails fast instead.
+    session.execute(text("SET LOCAL lock_timeout = '5s'"))
+
+
+def test_a_page_counts_on_the_open_page_before_it(runtime: Runtime, db: Db) -> None:
+    opened = ev.interview("iv-1", 2, status="opened", opened_at="2026-11-20T10:00:00+08:00")
+    page1 = [
+        *org_events(),
+        ev.event("application", ev.application("app-1")),
+        ev.event("interview", ev.interview("iv-1")),
+        # Its application comes on the next page: held here.
+        ev.event("interview", ev.interview("iv-2", application_id="app-2"), event_id="e-iv-2"),
+    ]
+    page2 = [
+        ev.event("application", ev.application("app-2")),  # releases iv-2
+        ev.event("interview", opened, event_id="e-iv-1-v2"),  # page 1 created iv-1
+        ev.event("interview", ev.interview("iv-3", application_id="app-1")),  # parent: page 1
+    ]
+    first, second = runtime.session_factory(), runtime.session_factory()
+    try:
+        one = begin_feed_page(first, page1, next_cursor="c-1", received_at=NOW)
+        assert one.applier.counts["held"] == 1
+        _no_waiting(second)
+        two = begin_feed_page(second, page2, next_cursor="c-2", received_at=NOW, after=one)
+        # Nothing of page 2 is held: page 1's application counts although no one can see it yet.
+        assert two.applier.counts["held"] == 0 and two.applier.counts["released"] == 1
+        assert commit_feed_page(one).summary()["applied"] == len(page1) - 1
+        assert commit_feed_page(two).summary()["applied"] == len(page2) + 1
+    finally:
+        first.close()
+        second.close()
+    interview = db.get(Interview, "iv-1")
+    assert (interview.version, interview.status) == (2, "opened")
+    assert {i.id for i in db.all(Interview)} == {"iv-1", "iv-2", "iv-3"}
+    assert db.count(EhrEvent, EhrEvent.state != "applied") == 0
+    assert db.event("e-iv-2").applied_at is not None
+    assert [h.version for h in db.history("interview", "iv-1")] == [1, 2]
+    assert [h.operation for h in db.history("interview", "iv-2")] == ["created"]
+    kinds = [o.kind for o in db.outbox() if o.entity_id == "iv-1"]
+    assert kinds == ["interview.invited", "interview.opened"]
+    with runtime.session_factory() as session:
+        cursor = get_cursor(session, "ehr_feed")
+        assert cursor is not None and cursor.cursor == "c-2"
+
+
+def test_a_page_whose_predecessor_fails_is_rolled_back_with_it(
+    sync_runtime: Runtime, demo_ehr: str, db: Db
+) -> None:
+    events = scenario_events(load_org())
+    feed_events(demo_ehr, events)
+    failing = events[25]["id"]  # on page 2 of 20 events
+    engine = sync_runtime.engine
+    # A fault the page's commit meets in the database itself: its history insert fails.
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "CREATE FUNCTION test_fail_history() RETURNS trigger LANGUAGE plpgsql AS $$"
+                f" BEGIN IF NEW.event_id = '{failing}' THEN RAISE EXCEPTION 'injected fault';"
+                " END IF; RETURN NEW; END $$"
+            )
+        )
+        conn.execute(
+            text(
+                "CREATE TRIGGER test_fail_history BEFORE INSERT ON change_history"
+                " FOR EACH ROW EXECUTE FUNCTION test_fail_history()"
+            )
+        )
+    pulled = []
+    try:
+        with pytest.raises(Exception, match="injected fault"):
+            for progress in iter_pull(sync_runtime):
+                pulled.append(progress.pages)
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("DROP TRIGGER test_fail_history ON change_history"))
+            conn.execute(text("DROP FUNCTION test_fail_history()"))
+    assert pulled == [1]
+    # Page 3 had been applied beside page 2's commit: it went with it.
+    assert db.count(EhrEvent) == 20
+    with sync_runtime.session_factory() as session:
+        cursor = get_cursor(session, "ehr_feed")
+        assert cursor is not None and cursor.cursor == "c-20"
+    progress = run_pull(sync_runtime)
+    assert progress.summary()["duplicate"] == 0
+    assert db.count(EhrEvent, EhrEvent.state == "applied") == len(events)
+    assert db.count(ChangeHistory) == len(events)
+
+
+class _Feed:
+    """A change feed of fixed pages (the EHR's side, as the pull sees it)."""
+
+    def __init__(self, pages: list[list[dict[str, Any]]]) -> None:
+        self.pages = pages
+
+    def fetch_changes(self, *, after: str | None, limit: int) -> FeedPage:
+        start = int(after.removeprefix("c-")) if after else 0
+        if start >= len(self.pages):
+            return FeedPage([], after, False)
+        return FeedPage(self.pages[start], f"c-{start + 1}", start + 1 < len(self.pages))
+
+    def close(self) -> None:
+        pass
+
+
+def test_on_sqlite_each_page_commits_before_the_next(tmp_path: Path, runtime: Runtime) -> None:
+    url = f"sqlite:///{tmp_path / 'cache.db'}"
+    upgrade_database(url)
+    engine = make_engine(url)
+    lite = Runtime(
+        settings=make_test_settings(url, runtime.settings.require("REDIS_URL")),
+        engine=engine,
+        session_factory=make_session_factory(engine),
+        redis=runtime.redis,
+    )
+    pages = [
+        [*org_events(), ev.event("interview", ev.interview("iv-1"))],  # held: no app-1 yet
+        [ev.event("application", ev.application("app-1"))],
+        [ev.event("interview", ev.interview("iv-1", 2, status="opened"))],
+    ]
+    try:
+        progress = list(iter_pull(lite, client=_Feed(pages)))[-1]  # type: ignore[arg-type]
+        assert progress.pages == 3
+        assert progress.summary()["held"] == 1 and progress.summary()["released"] == 1
+        with lite.session_factory() as session:
+            interview = session.get(Interview, "iv-1")
+            assert interview is not None and interview.version == 2
+            assert session.get(Application, "app-1") is not None
+            assert session.query(EhrEvent).filter(EhrEvent.state != "applied").count() == 0
+            assert session.query(OutboxEvent).filter_by(kind="interview.opened").count() == 1
+            cursor = get_cursor(session, "ehr_feed")
+            assert cursor is not None and cursor.cursor == "c-3"
+    finally:
+        engine.dispose()
