@@ -120,6 +120,7 @@ def run(args: argparse.Namespace) -> None:
     from sqlalchemy import func, select
 
     from config import Settings
+    from jobs.process import bulk_gc
     from jobs.sync import run_pull
     from sandbox.ehr.testing import running_demo_ehr
     from storage.db import make_engine, make_session_factory, upgrade_database
@@ -177,8 +178,14 @@ def run(args: argparse.Namespace) -> None:
     assert history == len(events)
     rows = cache_rows(events)
     truncate(engine)
-    raw_seconds = raw_executemany(engine, rows)
-    truncate(engine)
+    # The baseline gets what the pull gets: the same garbage-collector tuning (`bulk_gc`), and
+    # the better of two runs, so that a slow outlier cannot flatter the ratio.
+    with bulk_gc():
+        raw_runs = []
+        for _ in range(2):
+            raw_runs.append(raw_executemany(engine, rows))
+            truncate(engine)
+    raw_seconds = min(raw_runs)
     n_rows = sum(len(r) for r in rows.values())
     pull_rate = len(events) / pull_seconds
     raw_rate = len(events) / raw_seconds
@@ -190,7 +197,7 @@ def run(args: argparse.Namespace) -> None:
     )
     print(
         f"raw Core executemany of the same {n_rows} cache rows: {raw_seconds:.2f} s, "
-        f"{raw_rate:,.0f} events/s"
+        f"{raw_rate:,.0f} events/s (best of {', '.join(f'{r:.2f}' for r in raw_runs)} s)"
     )
     print(f"ratio (pull / raw throughput): {pull_rate / raw_rate:.2f}")
     print(

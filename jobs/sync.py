@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from clients.ehr import EhrClient, FeedPage
 from jobs import context
+from jobs.process import bulk_gc
 from services.ehr_reconcile import reconcile_absent_entities
 from services.ehr_sync import (
     FEED_CURSOR,
@@ -84,19 +85,23 @@ def iter_pull(
     pages = _PagePipeline(runtime, client)
     seen: dict[str, set[str]] = {}
     try:
-        stored = get_cursor(pages.sessions[0], FEED_CURSOR)
-        cursor = None if full or stored is None else stored.cursor
-        pages.sessions[0].rollback()
-        for events in pages.run(cursor):
-            if full:
-                _remember_seen(seen, events)
-            lock.reacquire()
-            yield pages.progress
-        progress = pages.progress
-        now = datetime.now(UTC)
-        _finish(runtime, pages.sessions[0], progress, seen if full else None, force=force, now=now)
-        runtime.redis.set(last_pull_key(), now.isoformat())
-        yield progress
+        # Tuned for the whole pull; the committer thread allocates as much as this one.
+        with bulk_gc():
+            stored = get_cursor(pages.sessions[0], FEED_CURSOR)
+            cursor = None if full or stored is None else stored.cursor
+            pages.sessions[0].rollback()
+            for events in pages.run(cursor):
+                if full:
+                    _remember_seen(seen, events)
+                lock.reacquire()
+                yield pages.progress
+            progress = pages.progress
+            now = datetime.now(UTC)
+            _finish(
+                runtime, pages.sessions[0], progress, seen if full else None, force=force, now=now
+            )
+            runtime.redis.set(last_pull_key(), now.isoformat())
+            yield progress
     finally:
         pages.close()
         if own_client:

@@ -17,7 +17,7 @@ The caller commits the pages in order and drops page N+1 if page N fails.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -57,18 +57,24 @@ class WorkItem(NamedTuple):
     held: bool = False
 
 
-@dataclass
 class _Plan:
-    """What applying one entity's events would write; discarded if its insert loses a race."""
+    """What applying one entity's events would write; discarded if its insert loses a race.
 
-    state: EntityState | None = None
-    is_new: bool = False
-    history: list[dict[str, Any]] = field(default_factory=list)
-    intents: list[tuple[Intent, dict[str, Any]]] = field(default_factory=list)
-    states: list[dict[str, Any]] = field(default_factory=list)
-    held: list[tuple[WorkItem, tuple[str, str]]] = field(default_factory=list)
-    # A plain dict: a Counter per entity costs more than the plan's own bookkeeping.
-    counts: dict[str, int] = field(default_factory=dict)
+    A plain class with slots: one is made per entity, and a dataclass's default factories cost
+    more than the plan's own bookkeeping.
+    """
+
+    __slots__ = ("counts", "held", "is_new", "records", "state", "states")
+
+    def __init__(self, *, is_new: bool) -> None:
+        self.state: EntityState | None = None
+        self.is_new = is_new
+        # (event, state before, state after; None when stale): described in history and
+        # outbox by `finish`, off the path that holds the rows' locks.
+        self.records: list[tuple[WorkItem, EntityState | None, EntityState | None]] = []
+        self.states: list[dict[str, Any]] = []
+        self.held: list[tuple[WorkItem, tuple[str, str]]] = []
+        self.counts: dict[str, int] = {}
 
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, Any]:
@@ -133,8 +139,7 @@ class Applier:
         # Entities inserted without their collections, and updates not written yet.
         self._new: dict[str, list[EntityState]] = defaultdict(list)
         self._updated: dict[str, list[EntityState]] = defaultdict(list)
-        self._history: list[dict[str, Any]] = []
-        self._intents: list[tuple[Intent, dict[str, Any]]] = []
+        self._records: list[tuple[WorkItem, EntityState | None, EntityState | None]] = []
         self._states: list[dict[str, Any]] = []
         self.handover: Handover | None = None
 
@@ -182,10 +187,11 @@ class Applier:
         for kind in APPLY_ORDER:
             update_entities(self.session, kind, self._updated.pop(kind, []))
             insert_children(self.session, kind, self._new.pop(kind, []))
-        add_history(self.session, self._history)
-        context = {intent.dedupe_key: ctx for intent, ctx in self._intents}
+        history, intents = self._describe()
+        add_history(self.session, history)
+        context = {intent.dedupe_key: ctx for intent, ctx in intents}
         self.counts["outbox"] += write_outbox(
-            self.session, [intent for intent, _ in self._intents], context=context
+            self.session, [intent for intent, _ in intents], context=context
         )
         set_event_states(self.session, self._states)
         return self.counts
@@ -232,8 +238,7 @@ class Applier:
         self.known[kind].update(inserted)
         for eid, plan in plans.items():
             if eid not in lost:
-                self._history += plan.history
-                self._intents += plan.intents
+                self._records += plan.records
                 self._states += plan.states
                 self.held += plan.held
                 self.counts.update(plan.counts)
@@ -307,47 +312,58 @@ class Applier:
         before: EntityState | None,
         after: EntityState | None,
     ) -> None:
-        event = item.event
         plan.counts[outcome] = plan.counts.get(outcome, 0) + 1
-        if outcome == "stale":
-            operation, changes = "stale", {}
-        else:
-            assert after is not None
-            old = (
-                {**before.fields, "deleted": before.deleted, "extra": before.extra}
-                if before
-                else {}
-            )
-            new = {**after.fields, "deleted": after.deleted, "extra": after.extra}
-            operation = "deleted" if after.deleted else ("created" if before is None else "updated")
-            changes = diff(old, new)
-            if not after.deleted:
-                refs = {**_references(event.kind, event.entity_id, event.fields)}
-                refs.update(event_id=event.id, source=item.source)
-                for intent in outbox_intents(
-                    event.kind,
-                    event.entity_id,
-                    event.version,
-                    before=None if before is None or before.deleted else before.fields,
-                    after=after.fields,
-                ):
-                    plan.intents.append((intent, refs))
         if outcome != "applied" or item.held:
-            plan.states.append(self._state_row(event, outcome, None))
-        plan.history.append(
-            {
-                "entity_kind": event.kind,
-                "entity_id": event.entity_id,
-                "version": event.version,
-                "event_id": event.id,
-                "source": item.source,
-                "operation": operation,
-                "received_at": item.received_at,
-                "applied_at": self.now,
-                "changes": changes,
-                "data": event.raw.get("data", {}),
-            }
-        )
+            plan.states.append(self._state_row(item.event, outcome, None))
+        plan.records.append((item, before, after))
+
+    def _describe(
+        self,
+    ) -> tuple[list[dict[str, Any]], list[tuple[Intent, dict[str, Any]]]]:
+        """The history row of every applied or stale event, and the outbox intents."""
+        history: list[dict[str, Any]] = []
+        intents: list[tuple[Intent, dict[str, Any]]] = []
+        for item, before, after in self._records:
+            event = item.event
+            if after is None:
+                operation, changes = "stale", {}
+            else:
+                old = (
+                    {**before.fields, "deleted": before.deleted, "extra": before.extra}
+                    if before
+                    else {}
+                )
+                new = {**after.fields, "deleted": after.deleted, "extra": after.extra}
+                operation = (
+                    "deleted" if after.deleted else ("created" if before is None else "updated")
+                )
+                changes = diff(old, new)
+                if not after.deleted:
+                    refs = _references(event.kind, event.entity_id, event.fields)
+                    refs.update(event_id=event.id, source=item.source)
+                    for intent in outbox_intents(
+                        event.kind,
+                        event.entity_id,
+                        event.version,
+                        before=None if before is None or before.deleted else before.fields,
+                        after=after.fields,
+                    ):
+                        intents.append((intent, refs))
+            history.append(
+                {
+                    "entity_kind": event.kind,
+                    "entity_id": event.entity_id,
+                    "version": event.version,
+                    "event_id": event.id,
+                    "source": item.source,
+                    "operation": operation,
+                    "received_at": item.received_at,
+                    "applied_at": self.now,
+                    "changes": changes,
+                    "data": event.raw.get("data", {}),
+                }
+            )
+        return history, intents
 
     def _state_row(
         self, event: ParsedEvent, state: str, waiting: tuple[str, str] | None

@@ -74,14 +74,15 @@ def _defaults(table: Table) -> dict[str, Any]:
     }
 
 
-def _fill_defaults(table: Table, rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    # Core's client-side defaults, a callable one (a timestamp) evaluated for each row as Core does.
-    missing = {k: v for k, v in _defaults(table).items() if k not in rows[0]}
-    if not missing:
-        return list(rows)
-    fixed = {k: v for k, v in missing.items() if not callable(v)}
-    calls = {k: v for k, v in missing.items() if callable(v)}
-    return [{**row, **fixed, **{k: v(None) for k, v in calls.items()}} for row in rows]
+def _missing_defaults(table: Table, row: dict[str, Any]) -> dict[str, Any]:
+    """Core's client-side defaults of the columns `row` leaves out, evaluated once: a batch of
+    rows written in one statement gets one value of a callable default (a timestamp), and the
+    rows are not copied to add them."""
+    return {
+        name: value(None) if callable(value) else value
+        for name, value in _defaults(table).items()
+        if name not in row
+    }
 
 
 @cache
@@ -117,12 +118,17 @@ def _pg_insert_sql(
 
 
 def _pg_unnest(
-    session: Session, table: Table, rows: Sequence[dict[str, Any]], suffix: str
+    session: Session,
+    table: Table,
+    rows: Sequence[dict[str, Any]],
+    suffix: str,
+    defaults: dict[str, Any],
 ) -> list[Any]:
     # One statement with one array per column: PostgreSQL zips them with unnest. This keeps the
     # statement small and constant, instead of a multi-row VALUES list with thousands of
     # placeholders that the driver would have to parse for every page. A column with the same
-    # value in every row (a page's received_at, source, state...) goes as one scalar parameter.
+    # value in every row (a page's received_at, source, state, a default...) goes as one scalar
+    # parameter.
     names = tuple(rows[0])
     columns = []
     for name in names:
@@ -135,6 +141,10 @@ def _pg_unnest(
         n > 0 and len(rows) > 1 and values.count(values[0]) == len(values)
         for n, values in enumerate(columns)
     )
+    for name, value in defaults.items():
+        names += (name,)
+        columns.append([encode_json(value) if _is_json(table, name) else value])
+        constant += (True,)
     sql, order = _pg_insert_sql(table, names, constant, suffix)
     params = [columns[n][0] if constant[n] else columns[n] for n in order]
     # The driver's own cursor in binary mode: text-format arrays are escaped element by element.
@@ -144,11 +154,17 @@ def _pg_unnest(
         return list(cursor.fetchall()) if cursor.description else []
 
 
-def _pg_copy(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+def _pg_copy(
+    session: Session, table: Table, rows: Sequence[dict[str, Any]], defaults: dict[str, Any]
+) -> None:
     # COPY is PostgreSQL's cheapest way in, and the driver formats its rows in C.
     names = tuple(rows[0])
-    json_at = {n for n, name in enumerate(names) if _is_json(table, name)}
-    quoted = ", ".join(f'"{n}"' for n in names)
+    json_at = [n for n, name in enumerate(names) if _is_json(table, name)]
+    fixed = [
+        encode_json(value) if _is_json(table, name) and value is not None else value
+        for name, value in defaults.items()
+    ]
+    quoted = ", ".join(f'"{n}"' for n in (*names, *defaults))
     driver = session.connection().connection.driver_connection
     with (
         driver.cursor() as cursor,  # type: ignore[union-attr]
@@ -159,7 +175,7 @@ def _pg_copy(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> 
             for n in json_at:
                 if values[n] is not None:
                     values[n] = encode_json(values[n])
-            copy.write_row(values)
+            copy.write_row(values + fixed if fixed else values)
 
 
 def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
@@ -167,7 +183,7 @@ def insert_rows(session: Session, table: Table, rows: Sequence[dict[str, Any]]) 
     if not rows:
         return
     if is_postgresql(session):
-        _pg_copy(session, table, _fill_defaults(table, rows))
+        _pg_copy(session, table, rows, _missing_defaults(table, rows[0]))
         return
     for part in chunks(rows):
         session.execute(insert(table), list(part))
@@ -188,8 +204,10 @@ def insert_ignore(
     if is_postgresql(session):
         returning = ", ".join(f'"{k}"' for k in keys)
         found: list[Any] = []
-        for part in chunks(_fill_defaults(table, rows), PG_CHUNK):
-            got = _pg_unnest(session, table, part, f"ON CONFLICT DO NOTHING RETURNING {returning}")
+        defaults = _missing_defaults(table, rows[0])
+        suffix = f"ON CONFLICT DO NOTHING RETURNING {returning}"
+        for part in chunks(rows, PG_CHUNK):
+            got = _pg_unnest(session, table, part, suffix, defaults)
             found.extend(r[0] if single else tuple(r) for r in got)
         return found
     stmt = sqlite.insert(table).on_conflict_do_nothing().returning(*(table.c[k] for k in keys))

@@ -145,16 +145,23 @@ def existing_ids(session: Session, kind: str, ids: Iterable[str]) -> set[str]:
     return found
 
 
-def _row(kind: str, state: EntityState, now: Any) -> dict[str, Any]:
-    values = {name: state.fields[name] for name in scalar_fields(kind, state.fields)}
-    return {
-        **values,
-        "id": state.id,
-        "version": state.version,
-        "deleted": state.deleted,
-        "extra": state.extra,
-        "updated_at": now,
-    }
+def _rows(kind: str, states: Sequence[EntityState], now: Any) -> list[dict[str, Any]]:
+    """The entities' table rows. Every state of a kind has the same fields (the contract's), so
+    which of them are columns is worked out once."""
+    if not states:
+        return []
+    names = scalar_fields(kind, states[0].fields)
+    return [
+        {
+            **{name: state.fields[name] for name in names},
+            "id": state.id,
+            "version": state.version,
+            "deleted": state.deleted,
+            "extra": state.extra,
+            "updated_at": now,
+        }
+        for state in states
+    ]
 
 
 def insert_entities(
@@ -164,9 +171,7 @@ def insert_entities(
     writes them later in the transaction with `insert_children`); return the ids that were
     really inserted."""
     now = utcnow()
-    inserted = set(
-        insert_ignore(session, entity_table(kind), [_row(kind, s, now) for s in states], key="id")
-    )
+    inserted = set(insert_ignore(session, entity_table(kind), _rows(kind, states, now), key="id"))
     if children:
         insert_children(session, kind, [s for s in states if s.id in inserted])
     return inserted
@@ -178,7 +183,7 @@ def update_entities(session: Session, kind: str, states: Sequence[EntityState]) 
         return
     table = entity_table(kind)
     now = utcnow()
-    rows = [{f"b_{k}": v for k, v in _row(kind, s, now).items()} for s in states]
+    rows = [{f"b_{k}": v for k, v in row.items()} for row in _rows(kind, states, now)]
     names = [k[2:] for k in rows[0] if k != "b_id"]
     stmt = (
         update(table)
