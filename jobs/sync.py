@@ -34,6 +34,7 @@ from services.ehr_sync import (
     begin_feed_page,
     commit_feed_page,
     list_overdue_held_events,
+    must_wait,
     parse_events,
     retry_held_events,
 )
@@ -85,23 +86,19 @@ def iter_pull(
     pages = _PagePipeline(runtime, client)
     seen: dict[str, set[str]] = {}
     try:
-        # Tuned for the whole pull; the committer thread allocates as much as this one.
-        with bulk_gc():
-            stored = get_cursor(pages.sessions[0], FEED_CURSOR)
-            cursor = None if full or stored is None else stored.cursor
-            pages.sessions[0].rollback()
-            for events in pages.run(cursor):
-                if full:
-                    _remember_seen(seen, events)
-                lock.reacquire()
-                yield pages.progress
-            progress = pages.progress
-            now = datetime.now(UTC)
-            _finish(
-                runtime, pages.sessions[0], progress, seen if full else None, force=force, now=now
-            )
-            runtime.redis.set(last_pull_key(), now.isoformat())
-            yield progress
+        stored = get_cursor(pages.sessions[0], FEED_CURSOR)
+        cursor = None if full or stored is None else stored.cursor
+        pages.sessions[0].rollback()
+        for events in pages.run(cursor):
+            if full:
+                _remember_seen(seen, events)
+            lock.reacquire()
+            yield pages.progress
+        progress = pages.progress
+        now = datetime.now(UTC)
+        _finish(runtime, pages.sessions[0], progress, seen if full else None, force=force, now=now)
+        runtime.redis.set(last_pull_key(), now.isoformat())
+        yield progress
     finally:
         pages.close()
         if own_client:
@@ -146,6 +143,10 @@ class _PagePipeline:
                 more = page.has_more and next_cursor != cursor
                 if more:
                     upcoming = self._ahead.submit(_fetch, self.client, next_cursor, self.limit)
+                if previous is not None and must_wait(outcomes, previous):
+                    # Events for what the open page holds: this page goes after it, not beside.
+                    yield self._wait()
+                    previous = None
                 # This session's last page was committed (or failed) before `previous` began.
                 current = begin_feed_page(
                     self.sessions[begun % 2],
@@ -249,8 +250,10 @@ def _remember_seen(seen: dict[str, set[str]], events: list[object]) -> None:
 def run_pull(runtime: Runtime, *, full: bool = False, force: bool = False) -> PullProgress:
     """Run a whole pull and return its final totals."""
     final = PullProgress()
-    for progress in iter_pull(runtime, full=full, force=force):
-        final = progress
+    # Tuned for the whole pull (a bulk job); `flask ehr sync` does the same.
+    with bulk_gc():
+        for progress in iter_pull(runtime, full=full, force=force):
+            final = progress
     return final
 
 

@@ -7,11 +7,12 @@ greater than the cached one is stale; an upsert whose parent is not cached yet, 
 entity never seen, is held and re-applied when that entity arrives.
 
 `apply` and `finish` split a batch so that the pull can overlap two pages on two connections:
-page N+1 is applied while page N's history, outbox and commit are still being written. What page
-N+1 cannot see or must not wait for, page N hands over (`Handover`): the entities it created count
-as existing, the events it held can be released, and the entities it touched (locked, inserted or
-updated) are applied by page N+1 only in `finish`, which the caller runs after page N committed.
-The caller commits the pages in order and drops page N+1 if page N fails.
+page N+1 is applied while page N writes its history, outbox and event states and commits. `finish`
+only writes rows its `apply` locked or created, so it never waits for another transaction. What
+page N+1 cannot see yet, page N hands over (`Handover`): the entities it created count as
+existing parents. A page that has events for what page N touched or holds events for is not
+overlapped at all (`Handover.claims`): it begins after page N committed, as if sequential. The
+caller commits the pages in order and drops page N+1 if page N fails.
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ class _Plan:
     more than the plan's own bookkeeping.
     """
 
-    __slots__ = ("counts", "held", "is_new", "records", "state", "states")
+    __slots__ = ("counts", "is_new", "records", "state", "states", "waiting")
 
     def __init__(self, *, is_new: bool) -> None:
         self.state: EntityState | None = None
@@ -73,7 +74,8 @@ class _Plan:
         # outbox by `finish`, off the path that holds the rows' locks.
         self.records: list[tuple[WorkItem, EntityState | None, EntityState | None]] = []
         self.states: list[dict[str, Any]] = []
-        self.held: list[tuple[WorkItem, tuple[str, str]]] = []
+        # What the events it held wait for.
+        self.waiting: list[tuple[str, str]] = []
         self.counts: dict[str, int] = {}
 
 
@@ -109,9 +111,14 @@ def _references(kind: str, entity_id: str, fields: dict[str, Any]) -> dict[str, 
 class Handover:
     """What a batch applied but not committed yet tells the batch after it (see the module)."""
 
+    # Entities it inserted: the next batch may count them as existing parents.
     created: dict[str, frozenset[str]]
-    touched: dict[str, frozenset[str]]
-    held: tuple[tuple[WorkItem, tuple[str, str]], ...]
+    # (kind, id) of the entities it locked or inserted, and of those its held events wait for.
+    claimed: frozenset[tuple[str, str]]
+
+    def claims(self, kind: str, entity_id: str) -> bool:
+        """Whether an event for this entity must wait until the batch has committed."""
+        return (kind, entity_id) in self.claimed
 
 
 class Applier:
@@ -119,23 +126,18 @@ class Applier:
 
     def __init__(self, session: Session, now: datetime, *, after: Handover | None = None) -> None:
         """`after`: the handover of the batch before this one, when that batch may not have
-        committed yet (it commits before this one's `finish`, or fails and takes this one with
-        it)."""
+        committed yet (it commits before this one does, or fails and takes this one with it).
+        None of this batch's events may be for an entity it `claims`."""
         self.session = session
         self.now = now
         self.counts: Counter[str] = Counter()
         self.created: dict[str, set[str]] = defaultdict(set)
         # Ids known to have a cached row in this transaction (read under lock, or inserted).
         self.known: dict[str, set[str]] = defaultdict(set)
-        # Events this batch held, with what they wait for.
-        self.held: list[tuple[WorkItem, tuple[str, str]]] = []
-        self._after = after
         if after is not None:
             for kind, ids in after.created.items():
                 self.known[kind].update(ids)
-        # Entities the previous batch touched: applied in `finish`, once it has committed.
-        self._deferred: dict[str, list[WorkItem]] = {}
-        self._touched: dict[str, set[str]] = defaultdict(set)
+        self._claimed: set[tuple[str, str]] = set()
         # Entities inserted without their collections, and updates not written yet.
         self._new: dict[str, list[EntityState]] = defaultdict(list)
         self._updated: dict[str, list[EntityState]] = defaultdict(list)
@@ -149,41 +151,29 @@ class Applier:
         return self.finish()
 
     def apply(self, items: list[WorkItem]) -> Handover:
-        """Write the entities (parents first) and hold what cannot be applied yet."""
+        """Lock and write the entities (parents first); hold what cannot be applied yet."""
         by_kind: dict[str, list[WorkItem]] = defaultdict(list)
         for item in items:
             by_kind[item.event.kind].append(item)
         plan_each_statement(self.session)
         # Events held in this batch stay provisional until the end, so only older ones matter.
-        any_held = bool(self._after and self._after.held) or has_held_events(self.session)
+        any_held = has_held_events(self.session)
         for kind in APPLY_ORDER:
             pending = by_kind.get(kind, [])
             if any_held:
                 pending = pending + self._released(kind, pending)
-            if not pending:
-                continue
-            self._touched[kind].update(item.event.entity_id for item in pending)
-            busy = self._after.touched.get(kind) if self._after else None
-            if busy:
-                later = [item for item in pending if item.event.entity_id in busy]
-                if later:
-                    self._deferred[kind] = later
-                    pending = [item for item in pending if item.event.entity_id not in busy]
             if pending:
+                self._claimed.update((kind, item.event.entity_id) for item in pending)
                 self._apply_kind(kind, pending)
         self.handover = Handover(
             created={kind: frozenset(ids) for kind, ids in self.created.items()},
-            touched={kind: frozenset(ids) for kind, ids in self._touched.items()},
-            held=tuple(self.held),
+            claimed=frozenset(self._claimed),
         )
         return self.handover
 
     def finish(self) -> Counter[str]:
-        """Apply what waited for the previous batch, then write the history, the outbox and the
-        events' states; return the counts."""
-        for kind in APPLY_ORDER:
-            if kind in self._deferred:
-                self._apply_kind(kind, self._deferred.pop(kind))
+        """Write what `apply` planned for rows it holds: updates and collections, then the
+        history, the outbox and the events' states; return the counts."""
         for kind in APPLY_ORDER:
             update_entities(self.session, kind, self._updated.pop(kind, []))
             insert_children(self.session, kind, self._new.pop(kind, []))
@@ -205,12 +195,6 @@ class Applier:
             event = parse_event(row.payload)
             if isinstance(event, ParsedEvent):
                 released.append(WorkItem(event, row.source, row.received_at, held=True))
-        if self._after and self._after.held:
-            # Once the previous batch has committed, its held rows were found just above.
-            wanted, found = set(waiting), {item.event.id for item in released}
-            for item, target in self._after.held:
-                if item.event.kind == kind and target in wanted and item.event.id not in found:
-                    released.append(WorkItem(item.event, item.source, item.received_at, True))
         self.counts["released"] += len(released)
         return released
 
@@ -240,7 +224,7 @@ class Applier:
             if eid not in lost:
                 self._records += plan.records
                 self._states += plan.states
-                self.held += plan.held
+                self._claimed.update(plan.waiting)
                 self.counts.update(plan.counts)
         if lost and attempt < 2:
             # A concurrent batch created these first; replay against its committed rows.
@@ -279,7 +263,7 @@ class Applier:
             if waiting is not None:
                 plan.counts["held"] = plan.counts.get("held", 0) + 1
                 plan.states.append(self._state_row(event, "held", waiting))
-                plan.held.append((item, waiting))
+                plan.waiting.append(waiting)
                 continue
             if event.operation == "deleted":
                 assert state is not None

@@ -221,9 +221,9 @@ def begin_feed_page(
 ) -> OpenPage:
     """Record and apply a page's events in `session`'s transaction, without committing.
 
-    `after` is the previous page when it is still open in another session: this page then
-    counts on it (its new entities, its held events), so it must be committed first, and this
-    one dropped (rolled back) if that fails.
+    `after` is the previous page when it is still open in another session (and `must_wait`
+    said this page need not wait for it): this page then counts the entities it created as
+    existing, so it must be committed first, and this one dropped (rolled back) if that fails.
     """
     try:
         result, applier = _apply_batch(
@@ -238,6 +238,17 @@ def begin_feed_page(
         session.rollback()
         raise
     return OpenPage(session, result, applier, next_cursor, received_at, cursor_name)
+
+
+def must_wait(outcomes: Sequence[Outcome], page: OpenPage) -> bool:
+    """Whether a page with these events may begin only after `page`, still open, committed:
+    it has events for entities `page` locked or inserted, or that `page`'s held events wait for.
+    Beside it, such a page would wait on its locks, or miss what it holds."""
+    handover = page.applier.handover
+    return handover is None or any(
+        isinstance(outcome, ParsedEvent) and handover.claims(outcome.kind, outcome.entity_id)
+        for outcome in outcomes
+    )
 
 
 def commit_feed_page(page: OpenPage) -> IngestResult:

@@ -10,6 +10,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from clients.ehr import EhrError
+from jobs.process import bulk_gc
 from jobs.sync import PullAlreadyRunning, PullProgress, iter_pull
 from services.ehr_admin import list_dead_letter_views, replay_dead_letters
 from services.ehr_sync import list_overdue_held_events, retry_held_events
@@ -37,7 +38,10 @@ def sync_command(full: bool, force: bool) -> None:
     progress = PullProgress()
     try:
         pages = iter_pull(_runtime(), full=full, force=force)
-        with click.progressbar(pages, label="EHR change feed", item_show_func=_show) as bar:
+        with (
+            bulk_gc(),
+            click.progressbar(pages, label="EHR change feed", item_show_func=_show) as bar,
+        ):
             for step in bar:
                 progress = step
     except PullAlreadyRunning as exc:
