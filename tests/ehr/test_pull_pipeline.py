@@ -9,11 +9,13 @@ is rolled back with it.
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
@@ -226,3 +228,62 @@ def test_on_sqlite_each_page_commits_before_the_next(tmp_path: Path, runtime: Ru
             assert cursor is not None and cursor.cursor == "c-3"
     finally:
         engine.dispose()
+
+
+def test_a_pull_with_webhook_batches_beside_it_ends_and_keeps_the_newest(
+    sync_runtime: Runtime, demo_ehr: str, live_backend: str, db: Db
+) -> None:
+    # The pull overlaps pages while signed batches update the same entities through the
+    # webhook: nothing may wait forever, and every entity ends at its highest version.
+    n = 40
+    feed = [*org_events()[:3]]
+    for i in range(n):
+        feed += [
+            ev.event("candidate", ev.candidate(f"c-{i}")),
+            ev.event("application", ev.application(f"a-{i}", candidate_id=f"c-{i}")),
+            ev.event("interview", ev.interview(f"iv-{i}", application_id=f"a-{i}")),
+        ]
+    feed += [ev.event("candidate", ev.candidate(f"c-{i}", 2)) for i in range(n)]
+    feed_events(demo_ehr, feed)
+    secret = sync_runtime.settings.require("EHR_WEBHOOK_SECRET")
+    pushes = [
+        [
+            ev.event("candidate", ev.candidate(f"c-{i}", 3, education="master")),
+            ev.event(
+                "interview", ev.interview(f"iv-{i}", 2, application_id=f"a-{i}", status="opened")
+            ),
+        ]
+        for i in range(n)
+    ]
+    failures: list[BaseException] = []
+
+    def pull() -> None:
+        try:
+            run_pull(sync_runtime)
+        except BaseException as exc:  # reported below
+            failures.append(exc)
+
+    def push(batches: list[list[dict[str, Any]]]) -> None:
+        for batch in batches:
+            body = ev.batch_body(batch)
+            answer = requests.post(
+                f"{live_backend}/ehr/events", data=body, headers=ev.sign(body, secret), timeout=30
+            )
+            if answer.status_code != 200:
+                failures.append(AssertionError(answer.text))
+
+    threads = [
+        threading.Thread(target=pull),
+        threading.Thread(target=push, args=(pushes[::2],)),
+        threading.Thread(target=push, args=(pushes[1::2],)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads), "a pull or a push never ended"
+    assert failures == []
+    run_pull(sync_runtime)  # the next periodic pull releases what a push held meanwhile
+    assert {(c.id, c.version) for c in db.all(Candidate)} == {(f"c-{i}", 3) for i in range(n)}
+    assert {(iv.id, iv.version) for iv in db.all(Interview)} == {(f"iv-{i}", 2) for i in range(n)}
+    assert db.count(EhrEvent, EhrEvent.state == "held") == 0
