@@ -181,10 +181,31 @@ class Applier:
         add_history(self.session, history)
         context = {intent.dedupe_key: ctx for intent, ctx in intents}
         self.counts["outbox"] += write_outbox(
-            self.session, [intent for intent, _ in intents], context=context
+            self.session,
+            [intent for intent, _ in intents],
+            context=context,
+            known=self._links(),
         )
         set_event_states(self.session, self._states)
         return self.counts
+
+    def _links(self) -> dict[str, dict[str, dict[str, Any]]]:
+        """What the outbox looks up, for the interviews and applications this batch wrote: the
+        rows now hold exactly these values."""
+        links: dict[str, dict[str, dict[str, Any]]] = {"interview": {}, "application": {}}
+        for item, _, after in self._records:
+            if after is None:
+                continue
+            kind = item.event.kind
+            if kind == "interview":
+                links[kind][after.id] = {"application_id": after.fields["application_id"]}
+            elif kind == "application":
+                fields = after.fields
+                links[kind][after.id] = {
+                    "candidate_id": fields["candidate_id"],
+                    "position_id": fields["position_id"],
+                }
+        return links
 
     def _released(self, kind: str, pending: list[WorkItem]) -> list[WorkItem]:
         waiting = [(p, i) for p, _ in PARENT_REFS.get(kind, ()) for i in self.created[p]]

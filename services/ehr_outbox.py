@@ -136,30 +136,55 @@ def outbox_intents(
     return rule(entity_id, version, before, after) if rule else []
 
 
+def _links(
+    session: Session,
+    kind: str,
+    ids: list[str],
+    columns: list[str],
+    known: dict[str, dict[str, Any]],
+) -> dict[str, dict[str, Any]]:
+    """Columns of these cached entities: from `known` (written in this transaction) when there,
+    from the cache for the rest."""
+    found = {i: known[i] for i in ids if i in known}
+    missing = [i for i in ids if i not in found]
+    if missing:
+        found.update(get_links(session, kind, missing, columns))
+    return found
+
+
 def write_outbox(
-    session: Session, intents: list[Intent], *, context: dict[str, dict[str, Any]]
+    session: Session,
+    intents: list[Intent],
+    *,
+    context: dict[str, dict[str, Any]],
+    known: dict[str, dict[str, dict[str, Any]]] | None = None,
 ) -> int:
     """Resolve each intent's linked ids from the cache and insert the rows; return how many.
 
     `context` maps an intent's dedupe key to `event_id`, `source` and the entity's own references.
+    `known` holds links the caller has just written (kind -> id -> columns), so that the cache is
+    read only for the others.
     """
     if not intents:
         return 0
+    known = known or {}
     refs = {i.dedupe_key: dict(context[i.dedupe_key]) for i in intents}
-    interviews = get_links(
+    interviews = _links(
         session,
         "interview",
         [r["interview_id"] for r in refs.values() if r.get("interview_id")],
         ["application_id"],
+        known.get("interview", {}),
     )
     for ref in refs.values():
         if ref.get("interview_id") and not ref.get("application_id"):
             ref["application_id"] = interviews.get(ref["interview_id"], {}).get("application_id")
-    applications = get_links(
+    applications = _links(
         session,
         "application",
         [r["application_id"] for r in refs.values() if r.get("application_id")],
         ["candidate_id", "position_id"],
+        known.get("application", {}),
     )
     rows = []
     for intent in intents:

@@ -136,6 +136,20 @@ def test_outbox_payload_carries_ids_and_before_after(post_events: Post, db: Db) 
     assert p["after"]["overall"] == 86
 
 
+def test_outbox_ids_of_entities_written_in_the_same_batch(post_events: Post, db: Db) -> None:
+    # The application and interview arrive with the score: their links come from the batch
+    # itself, and must be what a later read of the cache would give.
+    post_events([*_parents(), ev.event("score", ev.score("sc-1"))])
+    [row] = [r for r in db.outbox() if r.kind == "score.published"]
+    ids = ("score_id", "interview_id", "application_id", "candidate_id", "position_id")
+    assert tuple(row.payload[k] for k in ids) == ("sc-1", "iv-1", "app-1", "cand-1", "pos-1")
+    [requirement] = [r for r in db.outbox() if r.kind == "requirement.status_changed"]
+    assert (requirement.payload["candidate_id"], requirement.payload["position_id"]) == (
+        "cand-1",
+        "pos-1",
+    )
+
+
 def test_history_answers_what_the_report_said_then(post_events: Post, db: Db) -> None:
     post_events(_parents())
     first = ev.event("score", ev.score("sc-1", 1, overall=80))
