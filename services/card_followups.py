@@ -7,6 +7,7 @@ are jobs after the commit.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import false, select
 from sqlalchemy.orm import Session
@@ -33,10 +34,30 @@ from storage.action_models import ScoreFlag
 from storage.db import unit_of_work
 from storage.models import (
     VISIBLE_SCORE_STATUSES,
+    Interview,
     Requirement,
     Score,
 )
 from storage.sync_models import OutboxEvent
+
+
+def _interview_event(kind: str, interview: Interview, click: Click, **payload: Any) -> OutboxEvent:
+    """An outbox row about the clicked card's interview, with who acted and on which card."""
+    return OutboxEvent(
+        kind=kind,
+        entity_kind="interview",
+        entity_id=interview.id,
+        entity_version=interview.version,
+        created_at=click.now,
+        payload={
+            "interview_id": interview.id,
+            "application_id": click.application_id,
+            "actor_staff_id": click.staff.id,
+            # Every other copy of the clicked card is updated to say what was done.
+            "source_out_track_id": click.out_track_id,
+            **payload,
+        },
+    )
 
 
 def _remind(session: Session, click: Click) -> CardActionResult:
@@ -45,20 +66,7 @@ def _remind(session: Session, click: Click) -> CardActionResult:
         added = outbox_once(
             session,
             f"reminder-manual:{click.out_track_id}",
-            OutboxEvent(
-                kind=OUTBOX_MANUAL_REMINDER,
-                entity_kind="interview",
-                entity_id=interview.id,
-                entity_version=interview.version,
-                created_at=click.now,
-                payload={
-                    "interview_id": interview.id,
-                    "application_id": click.application_id,
-                    "actor_staff_id": click.staff.id,
-                    # Every other copy of the clicked card is updated to say what was done.
-                    "source_out_track_id": click.out_track_id,
-                },
-            ),
+            _interview_event(OUTBOX_MANUAL_REMINDER, interview, click),
         )
     return decided("done" if added else "duplicate", "remind", click.staff.name, click.lang)
 
@@ -101,21 +109,12 @@ def _extend(session: Session, click: Click) -> CardActionResult:
         outbox_once(
             session,
             dedupe,
-            OutboxEvent(
-                kind=OUTBOX_DEADLINE_EXTENDED,
-                entity_kind="interview",
-                entity_id=interview.id,
-                entity_version=interview.version,
-                created_at=click.now,
-                payload={
-                    "interview_id": interview.id,
-                    "application_id": click.application_id,
-                    "deadline_at": deadline.isoformat(),
-                    "actor_staff_id": click.staff.id,
-                    # Every other copy of the clicked card is updated to say what was done.
-                    "source_out_track_id": click.out_track_id,
-                    "idempotency_key": key,
-                },
+            _interview_event(
+                OUTBOX_DEADLINE_EXTENDED,
+                interview,
+                click,
+                deadline_at=deadline.isoformat(),
+                idempotency_key=key,
             ),
         )
     return decided("done", "extend", click.staff.name, click.lang)
