@@ -232,7 +232,7 @@ class Applier:
             for eid, group in sorted(groups.items())
         }
         new = [p.state for p in plans.values() if p.is_new and p.state is not None]
-        inserted = insert_entities(self.session, kind, new, children=False)
+        inserted = insert_entities(self.session, kind, new)
         lost = {s.id for s in new} - inserted
         # The rows are locked (or ours) now: the rest of the writing waits for `finish`.
         self._new[kind] += [state for state in new if state.id in inserted]

@@ -75,14 +75,16 @@ def _defaults(table: Table) -> dict[str, Any]:
 
 
 def _missing_defaults(table: Table, row: dict[str, Any]) -> dict[str, Any]:
-    """Core's client-side defaults of the columns `row` leaves out, evaluated once: a batch of
-    rows written in one statement gets one value of a callable default (a timestamp), and the
-    rows are not copied to add them."""
-    return {
-        name: value(None) if callable(value) else value
-        for name, value in _defaults(table).items()
-        if name not in row
-    }
+    """Core's client-side defaults of the columns `row` leaves out, evaluated once and ready to
+    send (JSON ones encoded): a batch of rows written in one statement gets one value of a
+    callable default (a timestamp), and the rows are not copied to add them."""
+    defaults = {}
+    for name, default in _defaults(table).items():
+        if name not in row:
+            value = default(None) if callable(default) else default
+            encoded = _is_json(table, name) and value is not None
+            defaults[name] = encode_json(value) if encoded else value
+    return defaults
 
 
 @cache
@@ -143,7 +145,7 @@ def _pg_unnest(
     )
     for name, value in defaults.items():
         names += (name,)
-        columns.append([encode_json(value) if _is_json(table, name) else value])
+        columns.append([value])
         constant += (True,)
     sql, order = _pg_insert_sql(table, names, constant, suffix)
     params = [columns[n][0] if constant[n] else columns[n] for n in order]
@@ -160,10 +162,7 @@ def _pg_copy(
     # COPY is PostgreSQL's cheapest way in, and the driver formats its rows in C.
     names = tuple(rows[0])
     json_at = [n for n, name in enumerate(names) if _is_json(table, name)]
-    fixed = [
-        encode_json(value) if _is_json(table, name) and value is not None else value
-        for name, value in defaults.items()
-    ]
+    fixed = list(defaults.values())
     quoted = ", ".join(f'"{n}"' for n in (*names, *defaults))
     driver = session.connection().connection.driver_connection
     with (

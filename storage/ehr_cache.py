@@ -164,17 +164,11 @@ def _rows(kind: str, states: Sequence[EntityState], now: Any) -> list[dict[str, 
     ]
 
 
-def insert_entities(
-    session: Session, kind: str, states: Sequence[EntityState], *, children: bool = True
-) -> set[str]:
-    """Insert new entities (and their collections unless `children` is false: the caller then
-    writes them later in the transaction with `insert_children`); return the ids that were
-    really inserted."""
+def insert_entities(session: Session, kind: str, states: Sequence[EntityState]) -> set[str]:
+    """Insert new entities' rows; return the ids that were really inserted. Their collections
+    follow with `insert_children`, later in the same transaction."""
     now = utcnow()
-    inserted = set(insert_ignore(session, entity_table(kind), _rows(kind, states, now), key="id"))
-    if children:
-        insert_children(session, kind, [s for s in states if s.id in inserted])
-    return inserted
+    return set(insert_ignore(session, entity_table(kind), _rows(kind, states, now), key="id"))
 
 
 def update_entities(session: Session, kind: str, states: Sequence[EntityState]) -> None:
