@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from werkzeug.serving import make_server
 from werkzeug.test import TestResponse
 
+from clients.ehr import EhrTransientError, FeedPage
 from sandbox.ehr import events as ev
 from sandbox.ehr.testing import running_demo_ehr
 from storage.db import make_session_factory
@@ -104,6 +105,27 @@ def demo_ehr() -> Iterator[str]:
     """The demo EHR on a free port with an empty feed; push events with `feed_events`."""
     with running_demo_ehr(api_token="test-ehr-token", webhook_secret="test-webhook-secret") as url:
         yield url
+
+
+class FixedFeed:
+    """A change feed of fixed pages, as the pull sees the EHR; past the last page it is empty,
+    or, with `fail_after_last`, the fetch fails as a dropped connection would."""
+
+    def __init__(self, pages: list[list[dict[str, Any]]], *, fail_after_last: bool = False) -> None:
+        self.pages = pages
+        self.fail_after_last = fail_after_last
+
+    def fetch_changes(self, *, after: str | None, limit: int) -> FeedPage:
+        start = int(after.removeprefix("c-")) if after else 0
+        if start >= len(self.pages):
+            if self.fail_after_last:
+                raise EhrTransientError("GET /events: ConnectionError")
+            return FeedPage([], after, False)
+        more = self.fail_after_last or start + 1 < len(self.pages)
+        return FeedPage(self.pages[start], f"c-{start + 1}", more)
+
+    def close(self) -> None:
+        pass
 
 
 def feed_events(base_url: str, events: list[dict[str, Any]]) -> None:

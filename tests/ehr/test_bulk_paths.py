@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from clients.ehr import EhrTransientError, FeedPage
+from clients.ehr import EhrTransientError
 from jobs.sync import iter_pull
 from sandbox.ehr import events as ev
 from services.ehr_sync import ingest_events, retry_held_events
@@ -19,7 +19,7 @@ from storage.ehr_log import get_cursor
 from storage.models import Interview
 from storage.runtime import Runtime
 from storage.sync_models import ChangeHistory, EhrEvent, OutboxEvent
-from tests.ehr.conftest import Db, org_events
+from tests.ehr.conftest import Db, FixedFeed, org_events
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
@@ -116,29 +116,11 @@ def test_the_generic_path_applies_a_batch_on_sqlite(tmp_path: Path) -> None:
         engine.dispose()
 
 
-class _FailingFeed:
-    """Two pages; the third fetch (made ahead, while page 2 is written) fails."""
-
-    def __init__(self, pages: list[list[dict[str, Any]]]) -> None:
-        self.pages = pages
-        self.calls = 0
-
-    def fetch_changes(self, *, after: str | None, limit: int) -> FeedPage:
-        self.calls += 1
-        start = int(after.removeprefix("c-")) if after else 0
-        if start >= len(self.pages):
-            raise EhrTransientError("GET /events: ConnectionError")
-        return FeedPage(self.pages[start], f"c-{start + 1}", True)
-
-    def close(self) -> None:
-        pass
-
-
 def test_a_fetch_failing_ahead_still_leaves_the_pages_before_it_durable(
     sync_runtime: Runtime, db: Db
 ) -> None:
     org = org_events()
-    feed = _FailingFeed([org[:2], org[2:]])
+    feed = FixedFeed([org[:2], org[2:]], fail_after_last=True)
     pulled = []
     with pytest.raises(EhrTransientError):
         for progress in iter_pull(sync_runtime, client=feed):  # type: ignore[arg-type]

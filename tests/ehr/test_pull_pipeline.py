@@ -19,7 +19,6 @@ import requests
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from clients.ehr import FeedPage
 from jobs.sync import iter_pull, run_pull
 from sandbox.ehr import events as ev
 from sandbox.ehr.scenario import load_org, scenario_events
@@ -30,7 +29,7 @@ from storage.models import Application, Candidate, Interview
 from storage.runtime import Runtime
 from storage.sync_models import ChangeHistory, EhrEvent, OutboxEvent
 from tests.conftest import make_test_settings
-from tests.ehr.conftest import Db, feed_events, org_events
+from tests.ehr.conftest import Db, FixedFeed, feed_events, org_events
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
@@ -99,22 +98,6 @@ def test_a_page_with_events_for_what_the_open_page_holds_waits_for_it(
             session.rollback()
 
 
-class _Feed:
-    """A change feed of fixed pages (the EHR's side, as the pull sees it)."""
-
-    def __init__(self, pages: list[list[dict[str, Any]]]) -> None:
-        self.pages = pages
-
-    def fetch_changes(self, *, after: str | None, limit: int) -> FeedPage:
-        start = int(after.removeprefix("c-")) if after else 0
-        if start >= len(self.pages):
-            return FeedPage([], after, False)
-        return FeedPage(self.pages[start], f"c-{start + 1}", start + 1 < len(self.pages))
-
-    def close(self) -> None:
-        pass
-
-
 def test_pages_that_depend_on_each_other_apply_as_if_one_after_another(
     sync_runtime: Runtime, db: Db
 ) -> None:
@@ -139,7 +122,7 @@ def test_pages_that_depend_on_each_other_apply_as_if_one_after_another(
         ],
     ]
     released = []
-    for progress in iter_pull(sync_runtime, client=_Feed(pages)):  # type: ignore[arg-type]
+    for progress in iter_pull(sync_runtime, client=FixedFeed(pages)):  # type: ignore[arg-type]
         released.append(progress.summary()["released"])
     # Released by page 2 itself, not by the retry after the last page.
     assert released[1] == 1 and progress.summary()["held"] == 1
@@ -215,7 +198,7 @@ def test_on_sqlite_each_page_commits_before_the_next(tmp_path: Path, runtime: Ru
         [ev.event("interview", ev.interview("iv-1", 2, status="opened"))],
     ]
     try:
-        progress = list(iter_pull(lite, client=_Feed(pages)))[-1]  # type: ignore[arg-type]
+        progress = list(iter_pull(lite, client=FixedFeed(pages)))[-1]  # type: ignore[arg-type]
         assert progress.pages == 3
         assert progress.summary()["held"] == 1 and progress.summary()["released"] == 1
         with lite.session_factory() as session:
