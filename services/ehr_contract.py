@@ -1,28 +1,31 @@
 """The EHR contract (docs/ehr-contract.md) as one table, and the validators generated from it.
 
-`ENTITY_FIELDS` is the single definition of every entity kind's `data` fields. The pydantic models
-that judge incoming events are generated from it, so the contract, the validation and the cache
-mapping cannot drift. Unknown `data` fields are kept (`ParsedEvent.extra`), never rejected.
+`ENTITY_FIELDS` is the single definition of every entity kind's `data` fields. The pydantic
+validators that judge incoming events are generated from it, so the contract, the validation and
+the cache mapping cannot drift. Unknown `data` fields are kept (`ParsedEvent.extra`), never
+rejected.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal, NamedTuple
+from typing import Annotated, Any, Literal, NamedTuple, NotRequired
 
 from pydantic import (
     AfterValidator,
     AwareDatetime,
-    BaseModel,
     ConfigDict,
     Field,
     Strict,
     StringConstraints,
+    TypeAdapter,
     ValidationError,
-    create_model,
-    model_validator,
+    with_config,
 )
+
+# pydantic needs typing_extensions' TypedDict before Python 3.12.
+from typing_extensions import TypedDict
 
 from storage.models import (
     APPLICATION_STAGES,
@@ -66,31 +69,26 @@ Names = Annotated[list[_text(200)], Field(max_length=50)]  # type: ignore[misc,v
 IdList = Annotated[list[_text(64, min_length=1)], Field(max_length=500)]  # type: ignore[misc,valid-type]
 
 
-class _Item(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-
-class RequirementItem(_Item):
+# Items of a list field validate to plain dicts, keys they do not know dropped: the sync stores
+# them as rows as they are, with nothing to convert.
+@with_config(ConfigDict(extra="ignore"))
+class RequirementItem(TypedDict):
     key: _text(64, min_length=1)  # type: ignore[valid-type]
     label: _text(200)  # type: ignore[valid-type]
     status: _one_of(REQUIREMENT_STATUSES)  # type: ignore[valid-type]
 
 
-class DimensionItem(_Item):
+@with_config(ConfigDict(extra="ignore"))
+class DimensionItem(TypedDict):
     key: _text(64, min_length=1)  # type: ignore[valid-type]
     label: _text(200)  # type: ignore[valid-type]
     score: Number
     max_score: Annotated[float, Field(gt=0, le=1_000_000, allow_inf_nan=False)]
-    weight: Number | None = None
-
-    @model_validator(mode="after")
-    def _within_max(self) -> DimensionItem:
-        if self.score > self.max_score:
-            raise ValueError("score must not exceed max_score")
-        return self
+    weight: NotRequired[Number | None]  # missing means None (`_fields_of`)
 
 
-class CommentItem(_Item):
+@with_config(ConfigDict(extra="ignore"))
+class CommentItem(TypedDict):
     author: _text(200)  # type: ignore[valid-type]
     text: _text(20_000)  # type: ignore[valid-type]
 
@@ -181,32 +179,41 @@ PARENT_REFS: dict[str, tuple[tuple[str, str], ...]] = {
 APPLY_ORDER = ("department", "staff", "position", "candidate", "application", "interview", "score")
 
 
-def _data_model(kind: str, fields: dict[str, FieldSpec]) -> type[BaseModel]:
-    definitions: dict[str, Any] = {"id": (EntityId, ...), "version": (Version, ...)}
-    for name, spec in fields.items():
-        definitions[name] = (
-            (spec.annotation, ...) if spec.required else (spec.annotation | None, None)
-        )
-    return create_model(f"{kind.title()}Data", __config__=ConfigDict(extra="allow"), **definitions)
+def _envelope(name: str, type_: Any, data: Any) -> TypeAdapter[dict[str, Any]]:
+    """One event, envelope and data together, validated in one call to plain dicts.
+
+    TypedDicts rather than models: pydantic builds no model instances, so the sync (which
+    validates every event it receives) has only dicts to read.
+    """
+    fields = {
+        "id": _text(128, min_length=1),
+        "type": type_,
+        "occurred_at": AwareDatetime,
+        "data": data,
+    }
+    envelope = TypedDict(name, fields)  # type: ignore[misc]
+    return TypeAdapter(with_config(ConfigDict(extra="allow"))(envelope))  # type: ignore[arg-type]
 
 
-class DeletedData(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    id: EntityId  # type: ignore[valid-type]
-    version: Version
+def _data(name: str, fields: dict[str, FieldSpec]) -> Any:
+    definitions: dict[str, Any] = {"id": EntityId, "version": Version}
+    for field_name, spec in fields.items():
+        annotation = spec.annotation
+        definitions[field_name] = annotation if spec.required else NotRequired[annotation | None]
+    data = TypedDict(name, definitions)  # type: ignore[misc]
+    return with_config(ConfigDict(extra="allow"))(data)
 
 
-DATA_MODELS: dict[str, type[BaseModel]] = {
-    kind: _data_model(kind, fields) for kind, fields in ENTITY_FIELDS.items()
-}
-
-
-class EventEnvelope(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    id: _text(128, min_length=1)  # type: ignore[valid-type]
-    type: _text(64, min_length=1)  # type: ignore[valid-type]
-    occurred_at: AwareDatetime
-    data: dict[str, Any]
+# Any event: used only to say what is wrong with one whose type is not a known one.
+_ANY_EVENT = _envelope("Event", _text(64, min_length=1), dict[str, Any])
+_DELETED_DATA = _data("DeletedData", {})
+# Per event type ("score.upserted", ...): the validator of the whole event.
+EVENT_VALIDATORS: dict[str, TypeAdapter[dict[str, Any]]] = {}
+for _kind, _fields in ENTITY_FIELDS.items():
+    for _operation in EVENT_OPERATIONS:
+        _type = f"{_kind}.{_operation}"
+        _payload = _DELETED_DATA if _operation == "deleted" else _data(f"{_kind}Data", _fields)
+        EVENT_VALIDATORS[_type] = _envelope(f"{_kind}Event", Literal[_type], _payload)
 
 
 class ParsedEvent(NamedTuple):
@@ -240,17 +247,28 @@ class Rejection:
     raw: Any
 
 
-def _reason(exc: ValidationError, prefix: str) -> str:
+def _reason(exc: ValidationError) -> str:
     parts = [
-        f"{prefix}{'.'.join(str(p) for p in err['loc']) or 'value'}: {err['msg']}"
+        f"{'.'.join(str(p) for p in err['loc']) or 'value'}: {err['msg']}"
         for err in exc.errors(include_input=False, include_url=False)
     ]
     return "; ".join(parts)[:1000]
 
 
-# Each kind's fields in contract order, with the key their items must be unique by (if any).
-_FIELD_ORDER = {
-    kind: tuple((name, spec.unique_by) for name, spec in fields.items())
+class _KindPlan(NamedTuple):
+    """What `_fields_of` does per kind, worked out once from the contract."""
+
+    order: tuple[tuple[str, str | None], ...]  # fields in contract order, with unique-by key
+    datetimes: tuple[str, ...]
+    known: frozenset[str]
+
+
+_PLANS = {
+    kind: _KindPlan(
+        order=tuple((name, spec.unique_by) for name, spec in fields.items()),
+        datetimes=tuple(name for name, spec in fields.items() if spec.annotation is AwareDatetime),
+        known=frozenset(("id", "version", *fields)),
+    )
     for kind, fields in ENTITY_FIELDS.items()
 }
 
@@ -265,59 +283,62 @@ def _duplicate_in(values: list[Any], unique_by: str) -> str | None:
     return None
 
 
-def _fields_of(kind: str, data: BaseModel) -> dict[str, Any]:
-    """The validated fields as plain values: datetimes in UTC, list items as dicts.
+def _fields_of(kind: str, data: dict[str, Any]) -> dict[str, Any]:
+    """The validated fields in contract order: missing optional ones None, datetimes in UTC.
 
-    Written out per type rather than as a generic recursive walk: it runs for every event
-    and the contract's values are only ever plain, a datetime, or a list of plain values or
-    of flat items.
+    Checks the rules a field's type cannot say: unique list entries, and a dimension's score
+    within its maximum.
     """
-    values = data.__dict__
+    plan = _PLANS[kind]
     fields: dict[str, Any] = {}
-    for name, unique_by in _FIELD_ORDER[kind]:
-        value = values[name]
-        if type(value) is list:
-            if value and isinstance(value[0], BaseModel):
-                value = [item.model_dump() for item in value]
-            if unique_by is not None and value:
-                duplicate = _duplicate_in(value, unique_by)
-                if duplicate is not None:
-                    raise ValueError(f"data.{name}: duplicate entry {duplicate!r}")
-        elif isinstance(value, datetime):
-            value = value.astimezone(UTC)
+    for name, unique_by in plan.order:
+        value = data.get(name)
+        if unique_by is not None and value:
+            duplicate = _duplicate_in(value, unique_by)
+            if duplicate is not None:
+                raise ValueError(f"data.{name}: duplicate entry {duplicate!r}")
         fields[name] = value
+    for name in plan.datetimes:
+        if fields[name] is not None:
+            fields[name] = fields[name].astimezone(UTC)
+    if kind == "score":
+        for n, dimension in enumerate(fields["dimensions"]):
+            dimension.setdefault("weight", None)
+            if dimension["score"] > dimension["max_score"]:
+                raise ValueError(f"data.dimensions.{n}: score must not exceed max_score")
     return fields
 
 
 def parse_event(raw: Any) -> ParsedEvent | Rejection:
     """Judge one event of a batch on its own: a ParsedEvent, or a Rejection saying why."""
-    raw_id = raw.get("id") if isinstance(raw, dict) else None
-    event_id = raw_id if isinstance(raw_id, str) and 0 < len(raw_id) <= 128 else None
     if not isinstance(raw, dict):
         return Rejection(None, "event: must be an object", raw)
+    raw_id = raw.get("id")
+    event_id = raw_id if isinstance(raw_id, str) and 0 < len(raw_id) <= 128 else None
+    raw_type = raw.get("type")
+    validator = EVENT_VALIDATORS.get(raw_type) if isinstance(raw_type, str) else None
     try:
-        envelope = EventEnvelope.model_validate(raw)
+        if validator is None:
+            _ANY_EVENT.validate_python(raw)  # an unusable envelope says what is wrong with it
+            return Rejection(event_id, f"type: unknown event type {raw_type!r}", raw)
+        event = validator.validate_python(raw)
     except ValidationError as exc:
-        return Rejection(event_id, _reason(exc, ""), raw)
-    kind, _, operation = envelope.type.partition(".")
-    if kind not in ENTITY_FIELDS or operation not in EVENT_OPERATIONS:
-        return Rejection(event_id, f"type: unknown event type {envelope.type!r}", raw)
-    model = DeletedData if operation == "deleted" else DATA_MODELS[kind]
+        return Rejection(event_id, _reason(exc), raw)
+    kind, _, operation = event["type"].partition(".")
+    data = event["data"]
     try:
-        data = model.model_validate(envelope.data)
         fields = {} if operation == "deleted" else _fields_of(kind, data)
-    except ValidationError as exc:
-        return Rejection(event_id, _reason(exc, "data."), raw)
     except ValueError as exc:
         return Rejection(event_id, str(exc), raw)
+    known = _PLANS[kind].known
     return ParsedEvent(
-        id=envelope.id,
+        id=event["id"],
         kind=kind,
         operation=operation,
-        entity_id=data.id,  # type: ignore[attr-defined]
-        version=data.version,  # type: ignore[attr-defined]
-        occurred_at=envelope.occurred_at.astimezone(UTC),
+        entity_id=data["id"],
+        version=data["version"],
+        occurred_at=event["occurred_at"].astimezone(UTC),
         fields=fields,
-        extra=dict(data.model_extra or {}),
+        extra={key: value for key, value in data.items() if key not in known},
         raw=raw,
     )
