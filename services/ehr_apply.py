@@ -32,7 +32,6 @@ from services.ehr_contract import (
     parse_event,
 )
 from services.ehr_outbox import Intent, outbox_intents, write_outbox
-from storage.ehr_bulk import plan_each_statement
 from storage.ehr_cache import (
     EntityState,
     existing_ids,
@@ -43,7 +42,7 @@ from storage.ehr_cache import (
 )
 from storage.ehr_log import (
     add_history,
-    has_held_events,
+    begin_applying,
     list_held_waiting_for,
     set_event_states,
 )
@@ -155,9 +154,8 @@ class Applier:
         by_kind: dict[str, list[WorkItem]] = defaultdict(list)
         for item in items:
             by_kind[item.event.kind].append(item)
-        plan_each_statement(self.session)
         # Events held in this batch stay provisional until the end, so only older ones matter.
-        any_held = has_held_events(self.session)
+        any_held = begin_applying(self.session)
         for kind in APPLY_ORDER:
             pending = by_kind.get(kind, [])
             if any_held:

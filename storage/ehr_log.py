@@ -11,7 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from storage.base import utcnow
-from storage.ehr_bulk import chunks, insert_ignore, insert_rows, table_of
+from storage.ehr_bulk import chunks, insert_ignore, insert_rows, plan_each_statement, table_of
 from storage.outbox_dispatch import note_outbox_rows
 from storage.sync_models import ChangeHistory, DeadLetter, EhrEvent, OutboxEvent, SyncCursor
 
@@ -23,10 +23,12 @@ def insert_new_events(session: Session, rows: Sequence[dict[str, Any]]) -> set[s
     return {str(i) for i in insert_ignore(session, EVENT_TABLE, rows, key="id")}
 
 
-def has_held_events(session: Session) -> bool:
-    """Whether any event is held (most batches can then skip looking for released ones)."""
-    stmt = select(EhrEvent.id).where(EhrEvent.state == "held").limit(1)
-    return session.execute(stmt).first() is not None
+def begin_applying(session: Session) -> bool:
+    """Whether any event is held (most batches can then skip looking for released ones); on
+    PostgreSQL, the same statement sets the transaction to plan each statement (see
+    `plan_each_statement`). Sent once per batch, before its entities are read."""
+    held = select(EhrEvent.id).where(EhrEvent.state == "held").exists()
+    return bool(session.execute(select(held, *plan_each_statement(session))).scalar())
 
 
 def set_event_states(session: Session, rows: Sequence[dict[str, Any]]) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from clients.ehr import EhrTransientError
 from jobs.sync import iter_pull
@@ -15,7 +15,7 @@ from sandbox.ehr import events as ev
 from services.ehr_sync import ingest_events, retry_held_events
 from storage.db import make_engine, make_session_factory, upgrade_database
 from storage.ehr_bulk import insert_ignore, insert_rows, table_of
-from storage.ehr_log import get_cursor
+from storage.ehr_log import begin_applying, get_cursor
 from storage.models import Interview
 from storage.runtime import Runtime
 from storage.sync_models import ChangeHistory, EhrEvent, OutboxEvent
@@ -130,3 +130,18 @@ def test_a_fetch_failing_ahead_still_leaves_the_pages_before_it_durable(
         cursor = get_cursor(session, "ehr_feed")
         assert cursor is not None and cursor.cursor == "c-2"
     assert db.count(EhrEvent) == len(org)
+
+
+def test_begin_applying_says_whether_any_event_is_held_and_plans_each_statement(
+    runtime: Runtime, post_events: Any
+) -> None:
+    with runtime.session_factory() as session, session.begin():
+        assert begin_applying(session) is False
+        # SET LOCAL: for this transaction only.
+        assert session.execute(text("SHOW plan_cache_mode")).scalar() == "force_custom_plan"
+    with runtime.session_factory() as session:
+        assert session.execute(text("SHOW plan_cache_mode")).scalar() == "auto"
+    # A score before its interview is held.
+    post_events([ev.event("score", ev.score("sc-held", interview_id="iv-none"))])
+    with runtime.session_factory() as session, session.begin():
+        assert begin_applying(session) is True
