@@ -192,7 +192,8 @@ def run(args: argparse.Namespace) -> None:
     print(f"events: {len(events)} ({', '.join(f'{k}={v}' for k, v in sorted(kinds.items()))})")
     print(
         f"pull path: {pull_seconds:.2f} s, {pull_rate:,.0f} events/s "
-        f"({progress.pages} pages of {args.page_size}; outbox rows {summary['outbox']}); "
+        f"({progress.pages} pages of {args.page_size} in {progress.transactions} transactions; "
+        f"outbox rows {summary['outbox']}); "
         f"pull process CPU {pull_cpu:.2f} s"
     )
     print(

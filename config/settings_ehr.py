@@ -12,8 +12,11 @@ class EhrSyncSettings(BaseModel):
 
     # How far X-EHR-Timestamp may be from our clock, either way (contract section 3: 300 s).
     EHR_TIMESTAMP_TOLERANCE_SECONDS: int = Field(default=300, ge=1, le=3600)
-    # Events per change-feed page requested by the pull (one page = one transaction).
+    # Events per change-feed page requested by the pull (the `limit` of the feed request).
     EHR_PULL_PAGE_SIZE: int = Field(default=500, ge=1, le=5000)
+    # Pages are applied together, in one transaction, until it has at least this many events
+    # (1: each page in a transaction of its own, unless it has events for the page before).
+    EHR_PULL_TRANSACTION_EVENTS: int = Field(default=2000, ge=1, le=20000)
     # Seconds between change-feed pulls (the registry ticks every 60 s; the job skips early ticks).
     EHR_PULL_INTERVAL_SECONDS: int = Field(default=300, ge=60, le=86400)
     # A held event (waiting for its parent) older than this is reported.

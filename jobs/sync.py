@@ -1,11 +1,12 @@
 """Pull the EHR's change feed: the periodic job and `flask ehr sync` share `iter_pull`.
 
-Each page is applied and its cursor stored in one transaction, so a crash re-reads the page it
-was in and never skips one. A Redis lock keeps two pulls (a scheduled one and a CLI one, or two
+Each page is applied and the cursor after it stored in one transaction, so a crash re-reads the
+page it was in and never skips one; consecutive pages may share that transaction (a batch, see
+`_PagePipeline._batches`). A Redis lock keeps two pulls (a scheduled one and a CLI one, or two
 workers) from running at once.
 
-Pages go through a pipeline (`_PagePipeline`): the next page is fetched and validated while one
-is applied and the one before it commits, on a second database connection.
+Batches go through a pipeline (`_PagePipeline`): the next pages are fetched and validated while
+one batch is applied and the one before it commits, on a second database connection.
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ from services.ehr_sync import (
     Outcome,
     begin_feed_page,
     commit_feed_page,
+    concerned_entities,
+    is_for_any,
     list_overdue_held_events,
     must_wait,
     parse_events,
@@ -56,9 +59,11 @@ class PullAlreadyRunning(RuntimeError):
 
 @dataclass
 class PullProgress:
-    """Running totals, yielded after every durable page."""
+    """Running totals, yielded after every durable batch of pages."""
 
     pages: int = 0
+    # Pages go in one transaction each, or several together (see `_PagePipeline._batches`).
+    transactions: int = 0
     events: int = 0
     counts: Counter[str] = field(default_factory=Counter)
     tombstoned: dict[str, int] = field(default_factory=dict)
@@ -109,79 +114,130 @@ def iter_pull(
             log.warning("EHR pull lock expired before release")
 
 
+@dataclass
+class _Batch:
+    """Consecutive feed pages applied and committed together, with the cursor after the last."""
+
+    events: list[Any] = field(default_factory=list)
+    outcomes: list[Outcome] = field(default_factory=list)
+    next_cursor: str | None = None
+    pages: int = 0
+    # The entities its events are for, and the parents they refer to.
+    concerned: set[tuple[str, str]] = field(default_factory=set)
+
+    def add(self, events: list[Any], outcomes: list[Outcome], next_cursor: str | None) -> None:
+        self.events += events
+        self.outcomes += outcomes
+        self.next_cursor = next_cursor
+        self.pages += 1
+        self.concerned |= concerned_entities(outcomes)
+
+
 class _PagePipeline:
-    """Fetches, applies and commits feed pages, three stages at once, committing in order.
+    """Fetches, applies and commits feed pages in batches, three stages at once, in order.
 
     One page ahead, the next page is fetched and validated (only reads happen ahead). Two
-    sessions are used in turn: page N+1 is applied in one while page N's history, outbox and
-    cursor are written and committed in the other by the committer thread. Page N+1 commits only
-    after page N did and is rolled back if page N failed, so the cursor never passes a page that
-    is not durable. On SQLite, which has one writer at a time, each page commits before the
-    next one begins.
+    sessions are used in turn: batch N+1 is applied in one while batch N's history, outbox and
+    cursor are written and committed in the other by the committer thread. Batch N+1 commits
+    only after batch N did and is rolled back if batch N failed, so the cursor never passes a
+    page that is not durable. On SQLite, which has one writer at a time, each batch commits
+    before the next one begins.
     """
 
     def __init__(self, runtime: Runtime, client: EhrClient) -> None:
         self.client = client
         self._overlap = runtime.engine.dialect.name != "sqlite"
         self.limit = runtime.settings.EHR_PULL_PAGE_SIZE
+        self.transaction_events = runtime.settings.EHR_PULL_TRANSACTION_EVENTS
         self.sessions = (runtime.session_factory(), runtime.session_factory())
         self.progress = PullProgress()
         self._ahead = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ehr-pull-ahead")
         self._committer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ehr-pull-commit")
         # The page being committed, and its events.
-        self._committing: tuple[Future[IngestResult], list[Any]] | None = None
+        self._committing: tuple[Future[IngestResult], _Batch] | None = None
 
     def run(self, cursor: str | None) -> Iterator[list[Any]]:
-        """Yield each page's events once the page is durable (`progress` counts it)."""
-        upcoming = self._ahead.submit(_fetch, self.client, cursor, self.limit)
+        """Yield each batch's events once the batch is durable (`progress` counts it)."""
         previous: OpenPage | None = None
         begun = 0
         try:
-            while True:
-                page, outcomes = upcoming.result()
-                next_cursor = page.next_cursor or cursor
-                more = page.has_more and next_cursor != cursor
-                if more:
-                    upcoming = self._ahead.submit(_fetch, self.client, next_cursor, self.limit)
-                if previous is not None and must_wait(outcomes, previous):
-                    # Events for what the open page holds: this page goes after it, not beside.
+            for batch in self._batches(cursor):
+                if previous is not None and must_wait(batch.outcomes, previous):
+                    # Events for what the open batch holds: this one goes after it, not beside.
                     yield self._wait()
                     previous = None
-                # This session's last page was committed (or failed) before `previous` began.
+                # This session's last batch was committed (or failed) before `previous` began.
                 current = begin_feed_page(
                     self.sessions[begun % 2],
-                    page.events,
-                    next_cursor=next_cursor,
+                    batch.events,
+                    next_cursor=batch.next_cursor,
                     received_at=datetime.now(UTC),
-                    outcomes=outcomes,
+                    outcomes=batch.outcomes,
                     after=previous,
                 )
                 begun += 1
                 if self._committing is not None:
                     yield self._wait(dropping=current)
-                self._committing = (
-                    self._committer.submit(commit_feed_page, current),
-                    page.events,
-                )
+                self._committing = (self._committer.submit(commit_feed_page, current), batch)
                 if self._overlap:
                     previous = current
                 else:
                     yield self._wait()
-                if not more:
-                    break
-                cursor = next_cursor
         except Exception:
-            # The page before the failure still lands (or fails) and is reported as such.
+            # The batch before the failure still lands (or fails) and is reported as such.
             if self._committing is not None:
                 yield self._wait()
             raise
         if self._committing is not None:
             yield self._wait()
 
+    def _batches(self, cursor: str | None) -> Iterator[_Batch]:
+        """The feed's pages, fetched ahead, as the batches to apply, each in one transaction.
+
+        A page joins the batch before it while that batch has fewer than
+        `EHR_PULL_TRANSACTION_EVENTS` events: an EHR may serve small pages, and each transaction
+        has a fixed cost (about a dozen statements and a commit). Beyond that, a page still joins
+        (up to twice as many events) if it has events for the batch's entities or for the parents
+        its events refer to: apart, it could not go beside the batch (`must_wait`) and would wait
+        for its commit with nothing overlapped. Feeds are in change order, so an entity's next
+        change is often on the next page. A fetch that fails is raised after the batch read
+        before it, so that batch still lands.
+        """
+        upcoming = self._ahead.submit(_fetch, self.client, cursor, self.limit)
+        batch: _Batch | None = None
+        while True:
+            try:
+                page, outcomes = upcoming.result()
+            except Exception:
+                if batch is not None:
+                    yield batch
+                raise
+            next_cursor = page.next_cursor or cursor
+            more = page.has_more and next_cursor != cursor
+            if more:
+                upcoming = self._ahead.submit(_fetch, self.client, next_cursor, self.limit)
+            joins = batch is not None and (
+                len(batch.events) < self.transaction_events
+                or (
+                    len(batch.events) < 2 * self.transaction_events
+                    and is_for_any(outcomes, batch.concerned)
+                )
+            )
+            if batch is not None and not joins:
+                yield batch
+                batch = None
+            if batch is None:
+                batch = _Batch()
+            batch.add(page.events, outcomes, next_cursor)
+            if not more:
+                yield batch
+                return
+            cursor = next_cursor
+
     def _wait(self, *, dropping: OpenPage | None = None) -> list[Any]:
-        """Wait for the page being committed and count it; if it failed, drop the next one."""
+        """Wait for the batch being committed and count it; if it failed, drop the next one."""
         assert self._committing is not None
-        future, events = self._committing
+        future, batch = self._committing
         self._committing = None
         try:
             result = future.result()
@@ -189,10 +245,11 @@ class _PagePipeline:
             if dropping is not None:
                 dropping.session.rollback()
             raise
-        self.progress.pages += 1
-        self.progress.events += len(events)
+        self.progress.pages += batch.pages
+        self.progress.transactions += 1
+        self.progress.events += len(batch.events)
         self.progress.counts.update(result.summary())
-        return events
+        return batch.events
 
     def close(self) -> None:
         self._ahead.shutdown(wait=True, cancel_futures=True)

@@ -19,7 +19,13 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from services.ehr_apply import Applier, Handover, WorkItem
-from services.ehr_contract import MAX_BATCH_EVENTS, ParsedEvent, Rejection, parse_event
+from services.ehr_contract import (
+    MAX_BATCH_EVENTS,
+    PARENT_REFS,
+    ParsedEvent,
+    Rejection,
+    parse_event,
+)
 from services.errors import InvalidInput
 from storage.db import unit_of_work
 from storage.ehr_cache import existing_ids
@@ -247,6 +253,27 @@ def must_wait(outcomes: Sequence[Outcome], page: OpenPage) -> bool:
     handover = page.applier.handover
     return handover is None or any(
         isinstance(outcome, ParsedEvent) and handover.claims(outcome.kind, outcome.entity_id)
+        for outcome in outcomes
+    )
+
+
+def concerned_entities(outcomes: Sequence[Outcome]) -> set[tuple[str, str]]:
+    """(kind, id) of the entities these events are for, and of the parents they refer to."""
+    concerned: set[tuple[str, str]] = set()
+    for outcome in outcomes:
+        if isinstance(outcome, ParsedEvent):
+            concerned.add((outcome.kind, outcome.entity_id))
+            for parent_kind, ref in PARENT_REFS.get(outcome.kind, ()):
+                if outcome.fields.get(ref) is not None:
+                    concerned.add((parent_kind, outcome.fields[ref]))
+    return concerned
+
+
+def is_for_any(outcomes: Sequence[Outcome], entities: set[tuple[str, str]]) -> bool:
+    """Whether any of these events is for one of `entities` (a page that should not be apart
+    from the page `concerned_entities` named them: see `jobs.sync`)."""
+    return any(
+        isinstance(outcome, ParsedEvent) and (outcome.kind, outcome.entity_id) in entities
         for outcome in outcomes
     )
 

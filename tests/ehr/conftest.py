@@ -136,20 +136,32 @@ def feed_events(base_url: str, events: list[dict[str, Any]]) -> None:
     response.raise_for_status()
 
 
-@pytest.fixture
-def sync_runtime(runtime: Runtime, demo_ehr: str) -> Runtime:
-    """The test runtime with settings pointing at the demo EHR, small pages."""
+def with_settings(runtime: Runtime, **overrides: Any) -> Runtime:
+    """The test runtime (same engine and Redis) with some settings changed."""
     settings = make_test_settings(
         runtime.settings.require("DATABASE_URL"),
         runtime.settings.require("REDIS_URL"),
-        EHR_BASE_URL=demo_ehr,
-        EHR_PULL_PAGE_SIZE=20,
+        **{
+            "EHR_BASE_URL": runtime.settings.EHR_BASE_URL,
+            "EHR_PULL_PAGE_SIZE": runtime.settings.EHR_PULL_PAGE_SIZE,
+            "EHR_PULL_TRANSACTION_EVENTS": runtime.settings.EHR_PULL_TRANSACTION_EVENTS,
+            **overrides,
+        },
     )
     return Runtime(
         settings=settings,
         engine=runtime.engine,
         session_factory=make_session_factory(runtime.engine),
         redis=runtime.redis,
+    )
+
+
+@pytest.fixture
+def sync_runtime(runtime: Runtime, demo_ehr: str) -> Runtime:
+    """The test runtime with settings pointing at the demo EHR, small pages, each page in a
+    transaction of its own (a page of two events or more joins no other)."""
+    return with_settings(
+        runtime, EHR_BASE_URL=demo_ehr, EHR_PULL_PAGE_SIZE=20, EHR_PULL_TRANSACTION_EVENTS=1
     )
 
 

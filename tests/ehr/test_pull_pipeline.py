@@ -29,7 +29,7 @@ from storage.models import Application, Candidate, Interview
 from storage.runtime import Runtime
 from storage.sync_models import ChangeHistory, EhrEvent, OutboxEvent
 from tests.conftest import make_test_settings
-from tests.ehr.conftest import Db, FixedFeed, feed_events, org_events
+from tests.ehr.conftest import Db, FixedFeed, feed_events, org_events, with_settings
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
@@ -102,7 +102,9 @@ def test_pages_that_depend_on_each_other_apply_as_if_one_after_another(
     sync_runtime: Runtime, db: Db
 ) -> None:
     # A delete held on page 1 (its candidate unknown), the candidate on page 2, which releases
-    # the delete, and a newer version on page 3; interviews updated across the pages.
+    # the delete, and a newer version on page 3; interviews updated across the pages. Each page
+    # in a transaction of its own (a page joins another only under twice the setting's one
+    # event), so each waits for the one before it (`must_wait`).
     pages = [
         [
             *org_events()[:3],
@@ -137,6 +139,75 @@ def test_pages_that_depend_on_each_other_apply_as_if_one_after_another(
     assert db.count(EhrEvent, EhrEvent.state != "applied") == 0
     kinds = [o.kind for o in db.outbox() if o.entity_id == "iv-1"]
     assert kinds == ["interview.invited", "interview.opened", "interview.attended"]
+
+
+def test_pages_join_one_transaction_up_to_the_setting(sync_runtime: Runtime, db: Db) -> None:
+    sync_runtime = with_settings(sync_runtime, EHR_PULL_TRANSACTION_EVENTS=3)
+    pages = [[e] for e in org_events()] + [[ev.event("interview", ev.interview("iv-1"))]]
+    pulled = [
+        (progress.pages, progress.transactions)
+        for progress in iter_pull(sync_runtime, client=FixedFeed(pages))  # type: ignore[arg-type]
+    ]
+    # Three pages, then the last two; then the retry of held events after the last page.
+    assert pulled[:2] == [(3, 1), (5, 2)]
+    with sync_runtime.session_factory() as session:
+        cursor = get_cursor(session, "ehr_feed")
+        assert cursor is not None and cursor.cursor == "c-5"
+
+
+def test_a_page_with_events_for_the_entities_of_the_page_before_joins_its_transaction(
+    sync_runtime: Runtime, db: Db
+) -> None:
+    sync_runtime = with_settings(sync_runtime, EHR_PULL_TRANSACTION_EVENTS=5)
+    pages = [
+        [
+            *org_events(),
+            ev.event("application", ev.application("app-1")),
+            ev.event("interview", ev.interview("iv-1")),
+            # Its application is on the next page: joined, nothing is held.
+            ev.event("interview", ev.interview("iv-9", application_id="app-9")),
+        ],
+        [
+            ev.event("interview", ev.interview("iv-1", 2, status="opened")),
+            ev.event("application", ev.application("app-9")),
+        ],
+        # Only a child of what the pages before created: a transaction of its own.
+        [ev.event("score", ev.score("sc-1", interview_id="iv-1"))],
+    ]
+    pulled = [
+        (progress.pages, progress.transactions, progress.summary()["applied"])
+        for progress in iter_pull(sync_runtime, client=FixedFeed(pages))  # type: ignore[arg-type]
+    ]
+    assert pulled[:2] == [(2, 1, len(pages[0]) + 2), (3, 2, len(pages[0]) + 3)]
+    assert pulled[-1][2] == sum(len(p) for p in pages)
+    assert db.count(EhrEvent, EhrEvent.state != "applied") == 0
+    assert db.get(Interview, "iv-1").version == 2
+    assert [h.operation for h in db.history("interview", "iv-1")] == ["created", "updated"]
+    kinds = [o.kind for o in db.outbox() if o.entity_id == "iv-1"]
+    assert kinds == ["interview.invited", "interview.opened"]
+    with sync_runtime.session_factory() as session:
+        cursor = get_cursor(session, "ehr_feed")
+        assert cursor is not None and cursor.cursor == "c-3"
+
+
+def test_joined_pages_stay_under_twice_the_setting(sync_runtime: Runtime, db: Db) -> None:
+    assert sync_runtime.settings.EHR_PULL_TRANSACTION_EVENTS == 1
+    pages = [
+        [*org_events(), ev.event("application", ev.application("app-1"))],
+        *[
+            [ev.event("interview", ev.interview("iv-1", version, round=version))]
+            for version in (1, 2, 3, 4)
+        ],
+    ]
+    pulled = [
+        progress.pages
+        for progress in iter_pull(sync_runtime, client=FixedFeed(pages))  # type: ignore[arg-type]
+    ]
+    # The interview's first version has events only for children: alone. Each later version
+    # joins the one before it, two events at most.
+    assert pulled[:3] == [1, 3, 5]
+    assert db.get(Interview, "iv-1").version == 4
+    assert len(db.history("interview", "iv-1")) == 4
 
 
 def test_a_page_whose_predecessor_fails_is_rolled_back_with_it(
@@ -187,7 +258,9 @@ def test_on_sqlite_each_page_commits_before_the_next(tmp_path: Path, runtime: Ru
     upgrade_database(url)
     engine = make_engine(url)
     lite = Runtime(
-        settings=make_test_settings(url, runtime.settings.require("REDIS_URL")),
+        settings=make_test_settings(
+            url, runtime.settings.require("REDIS_URL"), EHR_PULL_TRANSACTION_EVENTS=1
+        ),
         engine=engine,
         session_factory=make_session_factory(engine),
         redis=runtime.redis,
