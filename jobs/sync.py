@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -81,14 +81,16 @@ def iter_pull(
     force: bool = False,
     client: EhrClient | None = None,
 ) -> Iterator[PullProgress]:
-    """Read the feed to its end, yielding progress after each page; then retry held events."""
+    """Read the feed to its end, yielding progress after each durable batch of pages; then
+    retry held events."""
     settings = runtime.settings
     lock = runtime.redis.lock(pull_lock_key(), timeout=LOCK_SECONDS)
     if not lock.acquire(blocking=False):
         raise PullAlreadyRunning("another EHR pull is running")
     own_client = client is None
     client = client or EhrClient.from_settings(settings)
-    pages = _PagePipeline(runtime, client)
+    # The lock is renewed after every page read, and again after every batch committed.
+    pages = _PagePipeline(runtime, client, keep_alive=lock.reacquire)
     seen: dict[str, set[str]] = {}
     try:
         stored = get_cursor(pages.sessions[0], FEED_CURSOR)
@@ -144,8 +146,12 @@ class _PagePipeline:
     before the next one begins.
     """
 
-    def __init__(self, runtime: Runtime, client: EhrClient) -> None:
+    def __init__(
+        self, runtime: Runtime, client: EhrClient, *, keep_alive: Callable[[], object]
+    ) -> None:
         self.client = client
+        # Called after every page read (a batch may take many pages before anything commits).
+        self._keep_alive = keep_alive
         self._overlap = runtime.engine.dialect.name != "sqlite"
         self.limit = runtime.settings.EHR_PULL_PAGE_SIZE
         self.transaction_events = runtime.settings.EHR_PULL_TRANSACTION_EVENTS
@@ -153,7 +159,7 @@ class _PagePipeline:
         self.progress = PullProgress()
         self._ahead = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ehr-pull-ahead")
         self._committer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ehr-pull-commit")
-        # The page being committed, and its events.
+        # The batch being committed, with its result to come.
         self._committing: tuple[Future[IngestResult], _Batch] | None = None
 
     def run(self, cursor: str | None) -> Iterator[list[Any]]:
@@ -197,11 +203,11 @@ class _PagePipeline:
         A page joins the batch before it while that batch has fewer than
         `EHR_PULL_TRANSACTION_EVENTS` events: an EHR may serve small pages, and each transaction
         has a fixed cost (about a dozen statements and a commit). Beyond that, a page still joins
-        (up to twice as many events) if it has events for the batch's entities or for the parents
-        its events refer to: apart, it could not go beside the batch (`must_wait`) and would wait
-        for its commit with nothing overlapped. Feeds are in change order, so an entity's next
-        change is often on the next page. A fetch that fails is raised after the batch read
-        before it, so that batch still lands.
+        (if the batch stays within twice as many events) when it has events for the batch's
+        entities or for the parents its events refer to: apart, it could not go beside the batch
+        (`must_wait`) and would wait for its commit with nothing overlapped. Feeds are in change
+        order, so an entity's next change is often on the next page. A fetch that fails is raised
+        after the batch read before it, so that batch still lands.
         """
         upcoming = self._ahead.submit(_fetch, self.client, cursor, self.limit)
         batch: _Batch | None = None
@@ -212,6 +218,7 @@ class _PagePipeline:
                 if batch is not None:
                     yield batch
                 raise
+            self._keep_alive()
             next_cursor = page.next_cursor or cursor
             more = page.has_more and next_cursor != cursor
             if more:
@@ -219,7 +226,7 @@ class _PagePipeline:
             joins = batch is not None and (
                 len(batch.events) < self.transaction_events
                 or (
-                    len(batch.events) < 2 * self.transaction_events
+                    len(batch.events) + len(page.events) <= 2 * self.transaction_events
                     and is_for_any(outcomes, batch.concerned)
                 )
             )

@@ -19,7 +19,8 @@ import requests
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from jobs.sync import iter_pull, run_pull
+from clients.ehr import FeedPage
+from jobs.sync import iter_pull, pull_lock_key, run_pull
 from sandbox.ehr import events as ev
 from sandbox.ehr.scenario import load_org, scenario_events
 from services.ehr_sync import begin_feed_page, commit_feed_page, must_wait, parse_events
@@ -155,6 +156,31 @@ def test_pages_join_one_transaction_up_to_the_setting(sync_runtime: Runtime, db:
         assert cursor is not None and cursor.cursor == "c-5"
 
 
+class _LockWatchingFeed(FixedFeed):
+    """Cuts the pull lock's time to live to one second at every fetch, and records whether the
+    pull had renewed it since the fetch before."""
+
+    def __init__(self, pages: list[list[dict[str, Any]]], runtime: Runtime) -> None:
+        super().__init__(pages)
+        self.redis = runtime.redis
+        self.renewed: list[bool] = []
+
+    def fetch_changes(self, *, after: str | None, limit: int) -> FeedPage:
+        if after is not None:
+            self.renewed.append(self.redis.pttl(pull_lock_key()) > 1000)
+        self.redis.pexpire(pull_lock_key(), 1000)
+        return super().fetch_changes(after=after, limit=limit)
+
+
+def test_the_pull_lock_is_renewed_after_every_page_read(sync_runtime: Runtime) -> None:
+    # Many pages go into one transaction: the lock must not expire before it commits.
+    sync_runtime = with_settings(sync_runtime, EHR_PULL_TRANSACTION_EVENTS=1000)
+    feed = _LockWatchingFeed([[e] for e in org_events()] * 3, sync_runtime)
+    progress = list(iter_pull(sync_runtime, client=feed))  # type: ignore[arg-type]
+    assert progress[0].transactions == 1 and progress[0].pages == 12
+    assert len(feed.renewed) == 11 and all(feed.renewed)
+
+
 def test_a_page_with_events_for_the_entities_of_the_page_before_joins_its_transaction(
     sync_runtime: Runtime, db: Db
 ) -> None:
@@ -286,11 +312,13 @@ def test_on_sqlite_each_page_commits_before_the_next(tmp_path: Path, runtime: Ru
         engine.dispose()
 
 
+@pytest.mark.parametrize("transaction_events", [1, 2000], ids=["page-each", "pages-joined"])
 def test_a_pull_with_webhook_batches_beside_it_ends_and_keeps_the_newest(
-    sync_runtime: Runtime, demo_ehr: str, live_backend: str, db: Db
+    sync_runtime: Runtime, demo_ehr: str, live_backend: str, db: Db, transaction_events: int
 ) -> None:
     # The pull overlaps pages while signed batches update the same entities through the
     # webhook: nothing may wait forever, and every entity ends at its highest version.
+    sync_runtime = with_settings(sync_runtime, EHR_PULL_TRANSACTION_EVENTS=transaction_events)
     n = 40
     feed = [*org_events()[:3]]
     for i in range(n):
