@@ -12,17 +12,19 @@ one batch is applied and the one before it commits, on a second database connect
 from __future__ import annotations
 
 import logging
+import queue
+import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from redis.exceptions import LockError
 from sqlalchemy.orm import Session
 
-from clients.ehr import EhrClient, FeedPage
+from clients.ehr import EhrClient
 from jobs import context
 from jobs.process import bulk_gc
 from services.ehr_reconcile import reconcile_absent_entities
@@ -138,7 +140,7 @@ class _Batch:
 class _PagePipeline:
     """Fetches, applies and commits feed pages in batches, three stages at once, in order.
 
-    One page ahead, the next page is fetched and validated (only reads happen ahead). Two
+    Pages ahead, the next pages are fetched and validated (only reads happen ahead). Two
     sessions are used in turn: batch N+1 is applied in one while batch N's history, outbox and
     cursor are written and committed in the other by the committer thread. Batch N+1 commits
     only after batch N did and is rolled back if batch N failed, so the cursor never passes a
@@ -157,7 +159,7 @@ class _PagePipeline:
         self.transaction_events = runtime.settings.EHR_PULL_TRANSACTION_EVENTS
         self.sessions = (runtime.session_factory(), runtime.session_factory())
         self.progress = PullProgress()
-        self._ahead = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ehr-pull-ahead")
+        self._reader: _Reader | None = None
         self._committer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ehr-pull-commit")
         # The batch being committed, with its result to come.
         self._committing: tuple[Future[IngestResult], _Batch] | None = None
@@ -209,24 +211,22 @@ class _PagePipeline:
         order, so an entity's next change is often on the next page. A fetch that fails is raised
         after the batch read before it, so that batch still lands.
         """
-        upcoming = self._ahead.submit(_fetch, self.client, cursor, self.limit)
+        # Enough pages read ahead for the next batch: its pages are then at hand when it begins.
+        depth = min(64, max(2, -(-2 * self.transaction_events // self.limit)))
+        self._reader = reader = _Reader(self.client, cursor, self.limit, depth=depth)
         batch: _Batch | None = None
         while True:
             try:
-                page, outcomes = upcoming.result()
+                events, outcomes, next_cursor, more = reader.next()
             except Exception:
                 if batch is not None:
                     yield batch
                 raise
             self._keep_alive()
-            next_cursor = page.next_cursor or cursor
-            more = page.has_more and next_cursor != cursor
-            if more:
-                upcoming = self._ahead.submit(_fetch, self.client, next_cursor, self.limit)
             joins = batch is not None and (
                 len(batch.events) < self.transaction_events
                 or (
-                    len(batch.events) + len(page.events) <= 2 * self.transaction_events
+                    len(batch.events) + len(events) <= 2 * self.transaction_events
                     and is_for_any(outcomes, batch.concerned)
                 )
             )
@@ -235,11 +235,10 @@ class _PagePipeline:
                 batch = None
             if batch is None:
                 batch = _Batch()
-            batch.add(page.events, outcomes, next_cursor)
+            batch.add(events, outcomes, next_cursor)
             if not more:
                 yield batch
                 return
-            cursor = next_cursor
 
     def _wait(self, *, dropping: OpenPage | None = None) -> list[Any]:
         """Wait for the batch being committed and count it; if it failed, drop the next one."""
@@ -259,7 +258,8 @@ class _PagePipeline:
         return batch.events
 
     def close(self) -> None:
-        self._ahead.shutdown(wait=True, cancel_futures=True)
+        if self._reader is not None:
+            self._reader.close()
         # A page being committed finishes (durable or rolled back) before its session closes.
         self._committer.shutdown(wait=True)
         for session in self.sessions:
@@ -297,9 +297,61 @@ def _finish(
         )
 
 
-def _fetch(client: EhrClient, cursor: str | None, limit: int) -> tuple[FeedPage, list[Outcome]]:
-    page = client.fetch_changes(after=cursor, limit=limit)
-    return page, parse_events(page.events)
+class _Reader:
+    """Reads the feed's pages in a thread of its own, up to `depth` pages ahead of their use.
+
+    Only reads happen ahead: fetching and validating. A failed fetch is handed over in its
+    page's place and ends the reading.
+    """
+
+    def __init__(self, client: EhrClient, cursor: str | None, limit: int, *, depth: int) -> None:
+        self._queue: queue.Queue[_ReadPage | BaseException] = queue.Queue(maxsize=depth)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=self._run, args=(client, cursor, limit), name="ehr-pull-ahead", daemon=True
+        )
+        self._thread.start()
+
+    def next(self) -> _ReadPage:
+        """The next page (its events judged, the cursor after it, whether more follow)."""
+        item = self._queue.get()
+        if isinstance(item, BaseException):
+            raise item
+        return item
+
+    def close(self) -> None:
+        """Stop reading; a fetch under way ends first (it is bounded by the EHR timeout)."""
+        self._stop.set()
+        self._thread.join()
+
+    def _run(self, client: EhrClient, cursor: str | None, limit: int) -> None:
+        try:
+            while not self._stop.is_set():
+                page = client.fetch_changes(after=cursor, limit=limit)
+                next_cursor = page.next_cursor or cursor
+                more = page.has_more and next_cursor != cursor
+                self._put(_ReadPage(page.events, parse_events(page.events), next_cursor, more))
+                if not more:
+                    return
+                cursor = next_cursor
+        except BaseException as exc:  # handed to the consumer, which raises it
+            self._put(exc)
+
+    def _put(self, item: _ReadPage | BaseException) -> None:
+        # Waits while the consumer is behind; gives up once it stopped reading.
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+
+class _ReadPage(NamedTuple):
+    events: list[Any]
+    outcomes: list[Outcome]
+    next_cursor: str | None
+    more: bool
 
 
 def _remember_seen(seen: dict[str, set[str]], events: list[object]) -> None:
