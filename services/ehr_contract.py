@@ -84,7 +84,18 @@ class DimensionItem(TypedDict):
     label: _text(200)  # type: ignore[valid-type]
     score: Number
     max_score: Annotated[float, Field(gt=0, le=1_000_000, allow_inf_nan=False)]
-    weight: NotRequired[Number | None]  # missing means None (`_fields_of`)
+    weight: NotRequired[Number | None]  # missing means None (`_dimension`)
+
+
+def _dimension(item: DimensionItem) -> DimensionItem:
+    # The rules a dimension's field types cannot say; run by pydantic after the fields'.
+    item.setdefault("weight", None)
+    if item["score"] > item["max_score"]:
+        raise ValueError("score must not exceed max_score")
+    return item
+
+
+Dimension = Annotated[DimensionItem, AfterValidator(_dimension)]
 
 
 @with_config(ConfigDict(extra="ignore"))
@@ -159,9 +170,7 @@ ENTITY_FIELDS: dict[str, dict[str, FieldSpec]] = {
         "interview_id": FieldSpec(EntityId),
         "status": FieldSpec(_one_of(SCORE_STATUSES)),
         "overall": FieldSpec(Percent),
-        "dimensions": FieldSpec(
-            Annotated[list[DimensionItem], Field(max_length=100)], unique_by="key"
-        ),
+        "dimensions": FieldSpec(Annotated[list[Dimension], Field(max_length=100)], unique_by="key"),
         "comments": FieldSpec(Annotated[list[CommentItem], Field(max_length=100)]),
         "model_version": _opt(_text(120)),
         "published_at": _opt(AwareDatetime),
@@ -286,8 +295,7 @@ def _duplicate_in(values: list[Any], unique_by: str) -> str | None:
 def _fields_of(kind: str, data: dict[str, Any]) -> dict[str, Any]:
     """The validated fields in contract order: missing optional ones None, datetimes in UTC.
 
-    Checks the rules a field's type cannot say: unique list entries, and a dimension's score
-    within its maximum.
+    Checks the rule a field's type cannot say: unique list entries.
     """
     plan = _PLANS[kind]
     fields: dict[str, Any] = {}
@@ -301,11 +309,6 @@ def _fields_of(kind: str, data: dict[str, Any]) -> dict[str, Any]:
     for name in plan.datetimes:
         if fields[name] is not None:
             fields[name] = fields[name].astimezone(UTC)
-    if kind == "score":
-        for n, dimension in enumerate(fields["dimensions"]):
-            dimension.setdefault("weight", None)
-            if dimension["score"] > dimension["max_score"]:
-                raise ValueError(f"data.dimensions.{n}: score must not exceed max_score")
     return fields
 
 
