@@ -11,7 +11,7 @@ page N+1 is applied while page N writes its history, outbox and event states and
 only writes rows its `apply` locked or created, so it never waits for another transaction. What
 page N+1 cannot see yet, page N hands over (`Handover`): the entities it created count as
 existing parents. A page that has events for what page N touched or holds events for is not
-overlapped at all (`Handover.claims`): it begins after page N committed, as if sequential. The
+overlapped at all (`Handover.claimed`): it begins after page N committed, as if sequential. The
 caller commits the pages in order and drops page N+1 if page N fails.
 """
 
@@ -115,10 +115,6 @@ class Handover:
     # (kind, id) of the entities it locked or inserted, and of those its held events wait for.
     claimed: frozenset[tuple[str, str]]
 
-    def claims(self, kind: str, entity_id: str) -> bool:
-        """Whether an event for this entity must wait until the batch has committed."""
-        return (kind, entity_id) in self.claimed
-
 
 class Applier:
     """Applies work items for one transaction and remembers what it wrote."""
@@ -126,7 +122,7 @@ class Applier:
     def __init__(self, session: Session, now: datetime, *, after: Handover | None = None) -> None:
         """`after`: the handover of the batch before this one, when that batch may not have
         committed yet (it commits before this one does, or fails and takes this one with it).
-        None of this batch's events may be for an entity it `claims`."""
+        None of this batch's events may be for an entity it `claimed`."""
         self.session = session
         self.now = now
         self.counts: Counter[str] = Counter()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -246,15 +247,20 @@ def begin_feed_page(
     return OpenPage(session, result, applier, next_cursor, received_at, cursor_name)
 
 
+def is_for_any(outcomes: Sequence[Outcome], entities: AbstractSet[tuple[str, str]]) -> bool:
+    """Whether any of these events is for one of `entities` ((kind, id) pairs)."""
+    return any(
+        isinstance(outcome, ParsedEvent) and (outcome.kind, outcome.entity_id) in entities
+        for outcome in outcomes
+    )
+
+
 def must_wait(outcomes: Sequence[Outcome], page: OpenPage) -> bool:
     """Whether a page with these events may begin only after `page`, still open, committed:
     it has events for entities `page` locked or inserted, or that `page`'s held events wait for.
     Beside it, such a page would wait on its locks, or miss what it holds."""
     handover = page.applier.handover
-    return handover is None or any(
-        isinstance(outcome, ParsedEvent) and handover.claims(outcome.kind, outcome.entity_id)
-        for outcome in outcomes
-    )
+    return handover is None or is_for_any(outcomes, handover.claimed)
 
 
 def concerned_entities(outcomes: Sequence[Outcome]) -> set[tuple[str, str]]:
@@ -267,15 +273,6 @@ def concerned_entities(outcomes: Sequence[Outcome]) -> set[tuple[str, str]]:
                 if outcome.fields.get(ref) is not None:
                     concerned.add((parent_kind, outcome.fields[ref]))
     return concerned
-
-
-def is_for_any(outcomes: Sequence[Outcome], entities: set[tuple[str, str]]) -> bool:
-    """Whether any of these events is for one of `entities` (a page that should not be apart
-    from the page `concerned_entities` named them: see `jobs.sync`)."""
-    return any(
-        isinstance(outcome, ParsedEvent) and (outcome.kind, outcome.entity_id) in entities
-        for outcome in outcomes
-    )
 
 
 def commit_feed_page(page: OpenPage) -> IngestResult:
