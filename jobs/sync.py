@@ -86,7 +86,8 @@ def iter_pull(
     """Read the feed to its end, yielding progress after each durable batch of pages; then
     retry held events."""
     settings = runtime.settings
-    lock = runtime.redis.lock(pull_lock_key(), timeout=LOCK_SECONDS)
+    # Not thread-local: the reader thread renews it after every page it reads.
+    lock = runtime.redis.lock(pull_lock_key(), timeout=LOCK_SECONDS, thread_local=False)
     if not lock.acquire(blocking=False):
         raise PullAlreadyRunning("another EHR pull is running")
     own_client = client is None
@@ -152,7 +153,8 @@ class _PagePipeline:
         self, runtime: Runtime, client: EhrClient, *, keep_alive: Callable[[], object]
     ) -> None:
         self.client = client
-        # Called after every page read (a batch may take many pages before anything commits).
+        # Called by the reader after every page read (a batch may take many pages before anything
+        # commits); there, its round trip to Redis is off the path that applies the batches.
         self._keep_alive = keep_alive
         self._overlap = runtime.engine.dialect.name != "sqlite"
         self.limit = runtime.settings.EHR_PULL_PAGE_SIZE
@@ -213,7 +215,9 @@ class _PagePipeline:
         """
         # Enough pages read ahead for the next batch: its pages are then at hand when it begins.
         depth = min(64, max(2, -(-2 * self.transaction_events // self.limit)))
-        self._reader = reader = _Reader(self.client, cursor, self.limit, depth=depth)
+        self._reader = reader = _Reader(
+            self.client, cursor, self.limit, depth=depth, keep_alive=self._keep_alive
+        )
         batch: _Batch | None = None
         while True:
             try:
@@ -222,7 +226,6 @@ class _PagePipeline:
                 if batch is not None:
                     yield batch
                 raise
-            self._keep_alive()
             joins = batch is not None and (
                 len(batch.events) < self.transaction_events
                 or (
@@ -300,11 +303,21 @@ def _finish(
 class _Reader:
     """Reads the feed's pages in a thread of its own, up to `depth` pages ahead of their use.
 
-    Only reads happen ahead: fetching and validating. A failed fetch is handed over in its
+    Only reads happen ahead: fetching and validating. After every page read, `keep_alive` is
+    called (it renews the pull lock). A failed fetch, or a failed renewal, is handed over in its
     page's place and ends the reading.
     """
 
-    def __init__(self, client: EhrClient, cursor: str | None, limit: int, *, depth: int) -> None:
+    def __init__(
+        self,
+        client: EhrClient,
+        cursor: str | None,
+        limit: int,
+        *,
+        depth: int,
+        keep_alive: Callable[[], object],
+    ) -> None:
+        self._keep_alive = keep_alive
         self._queue: queue.Queue[_ReadPage | BaseException] = queue.Queue(maxsize=depth)
         self._stop = threading.Event()
         self._thread = threading.Thread(
@@ -328,6 +341,7 @@ class _Reader:
         try:
             while not self._stop.is_set():
                 page = client.fetch_changes(after=cursor, limit=limit)
+                self._keep_alive()
                 next_cursor = page.next_cursor or cursor
                 more = page.has_more and next_cursor != cursor
                 self._put(_ReadPage(page.events, parse_events(page.events), next_cursor, more))

@@ -13,7 +13,14 @@ from sqlalchemy.orm import Session
 from storage.base import utcnow
 from storage.ehr_bulk import chunks, insert_ignore, insert_rows, plan_each_statement, table_of
 from storage.outbox_dispatch import note_outbox_rows
-from storage.sync_models import ChangeHistory, DeadLetter, EhrEvent, OutboxEvent, SyncCursor
+from storage.sync_models import (
+    IS_HELD,
+    ChangeHistory,
+    DeadLetter,
+    EhrEvent,
+    OutboxEvent,
+    SyncCursor,
+)
 
 EVENT_TABLE = table_of(EhrEvent)
 
@@ -27,7 +34,7 @@ def begin_applying(session: Session) -> bool:
     """Whether any event is held (most batches can then skip looking for released ones); on
     PostgreSQL, the same statement sets the transaction to plan each statement (see
     `plan_each_statement`). Sent once per batch, before its entities are read."""
-    held = select(EhrEvent.id).where(EhrEvent.state == "held").exists()
+    held = select(EhrEvent.id).where(IS_HELD).exists()
     return bool(session.execute(select(held, *plan_each_statement(session))).scalar())
 
 
@@ -55,9 +62,7 @@ def list_held_waiting_for(
     found: list[EhrEvent] = []
     pair = tuple_(EhrEvent.waiting_for_kind, EhrEvent.waiting_for_id)
     for part in chunks(sorted(set(waiting))):
-        stmt = select(EhrEvent).where(
-            EhrEvent.state == "held", EhrEvent.entity_kind == kind, pair.in_(list(part))
-        )
+        stmt = select(EhrEvent).where(IS_HELD, EhrEvent.entity_kind == kind, pair.in_(list(part)))
         if lock:
             stmt = stmt.with_for_update(skip_locked=True)
         found.extend(session.execute(stmt.order_by(EhrEvent.received_at)).scalars())
@@ -68,7 +73,7 @@ def list_held(
     session: Session, *, received_before: datetime | None = None, limit: int = 1000
 ) -> list[EhrEvent]:
     """Held events, oldest first; only those received before `received_before` when given."""
-    stmt = select(EhrEvent).where(EhrEvent.state == "held")
+    stmt = select(EhrEvent).where(IS_HELD)
     if received_before is not None:
         stmt = stmt.where(EhrEvent.received_at < received_before)
     return list(session.execute(stmt.order_by(EhrEvent.received_at).limit(limit)).scalars())
