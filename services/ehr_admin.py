@@ -1,4 +1,4 @@
-"""Admin use cases of the EHR sync: inspect and replay dead letters."""
+"""Admin use cases of the EHR sync: inspect and replay dead letters; read an entity's history."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from services.ehr_sync import ingest_batch
 from services.errors import NotFound
 from storage.db import unit_of_work
-from storage.ehr_log import get_dead_letters, list_dead_letters
+from storage.ehr_log import get_dead_letters, list_dead_letters, list_history
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,37 @@ def list_dead_letter_views(
             raw=d.raw,
         )
         for d in list_dead_letters(session, include_replayed=include_replayed, limit=limit)
+    ]
+
+
+@dataclass(frozen=True)
+class HistoryView:
+    """One change of an entity: which event (or backend action) made it, and the field pairs."""
+
+    version: int
+    operation: str
+    source: str
+    event_id: str | None
+    received_at: datetime
+    applied_at: datetime
+    changes: dict[str, dict[str, Any]]
+    data: dict[str, Any]
+
+
+def list_history_views(session: Session, kind: str, entity_id: str) -> list[HistoryView]:
+    """Every recorded change of one entity, in version order (support: "why this card?")."""
+    return [
+        HistoryView(
+            version=h.version,
+            operation=h.operation,
+            source=h.source,
+            event_id=h.event_id,
+            received_at=h.received_at,
+            applied_at=h.applied_at,
+            changes=h.field_changes(),
+            data=h.data,
+        )
+        for h in list_history(session, kind, entity_id)
     ]
 
 

@@ -91,9 +91,22 @@ class ChangeHistory(Base):
     operation: Mapped[str] = mapped_column(String(16))  # created | updated | deleted
     received_at: Mapped[datetime]
     applied_at: Mapped[datetime] = mapped_column(default=utcnow)
-    # {field: {"before": ..., "after": ...}} plus the whole `data` as the EHR sent it.
+    # {field: {"before": ..., "after": ...}} of an update or a delete; empty for a creation, whose
+    # values are all in `data` (see `field_changes`) and for a stale event.
     changes: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    # The whole `data` as the EHR sent it (for the backend's own changes: the reason and details).
     data: Mapped[dict[str, Any]] = mapped_column(JSONType)
+
+    def field_changes(self) -> dict[str, dict[str, Any]]:
+        """{field: {"before", "after"}} of this change. A creation stores its values once, in
+        `data`: every field that has a value went from nothing to it."""
+        if self.operation == "created" and not self.changes:
+            return {
+                name: {"before": None, "after": value}
+                for name, value in sorted((self.data or {}).items())
+                if name != "id" and value is not None
+            }
+        return dict(self.changes or {})
 
 
 class SyncCursor(Base):

@@ -1,4 +1,4 @@
-"""`flask --app wsgi ehr ...`: pull the change feed; dead letters and held events."""
+"""`flask --app wsgi ehr ...`: pull the change feed; dead letters, held events, history."""
 
 from __future__ import annotations
 
@@ -12,12 +12,15 @@ from flask.cli import AppGroup
 from clients.ehr import EhrError
 from jobs.process import bulk_gc
 from jobs.sync import PullAlreadyRunning, PullProgress, iter_pull
-from services.ehr_admin import list_dead_letter_views, replay_dead_letters
+from services.ehr_admin import list_dead_letter_views, list_history_views, replay_dead_letters
 from services.ehr_sync import list_overdue_held_events, retry_held_events
 from services.errors import DomainError
+from storage.models import ENTITY_MODELS
 from storage.runtime import Runtime
 
-ehr = AppGroup("ehr", help="EHR sync: change-feed pull, dead letters, held events.")
+ehr = AppGroup(
+    "ehr", help="EHR sync: change-feed pull, dead letters, held events, an entity's history."
+)
 
 
 def _runtime() -> Runtime:
@@ -132,3 +135,30 @@ def held_command(older_than: float | None, retry: bool) -> None:
             f"\tsince {h.received_at.isoformat()}"
         )
     click.echo(f"{len(held)} held events older than {age:g} s")
+
+
+def _value(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+@ehr.command("history")
+@click.argument("kind", type=click.Choice(sorted(ENTITY_MODELS)))
+@click.argument("entity_id")
+@click.option("--data", "show_data", is_flag=True, help="Also print each change's whole data.")
+def history_command(kind: str, entity_id: str, show_data: bool) -> None:
+    """Every recorded change of one entity: version, operation, source, event, field pairs."""
+    session = _runtime().session_factory()
+    try:
+        changes = list_history_views(session, kind, entity_id)
+    finally:
+        session.close()
+    for h in changes:
+        click.echo(
+            f"v{h.version}\t{h.operation}\t{h.source}\t{h.event_id or '-'}"
+            f"\treceived {h.received_at.isoformat()}\tapplied {h.applied_at.isoformat()}"
+        )
+        for name, pair in h.changes.items():
+            click.echo(f"  {name}: {_value(pair['before'])} -> {_value(pair['after'])}")
+        if show_data:
+            click.echo(f"  data: {_value(h.data)}")
+    click.echo(f"{len(changes)} changes of {kind} {entity_id}")

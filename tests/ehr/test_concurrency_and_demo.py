@@ -212,3 +212,25 @@ def test_dead_letters_listed_and_replayed_and_held_reported(
     assert "1 held events" in held.output
     none = runner.invoke(args=["ehr", "held"])
     assert "0 held events older than 3600 s" in none.output
+
+
+def test_an_entitys_history_is_shown_with_field_pairs(
+    app: Flask, post_events: Post, db: Db
+) -> None:
+    post_events(
+        [
+            ev.event("candidate", ev.candidate("cand-1", education="master")),
+            ev.event("candidate", ev.candidate("cand-1", 2, education="doctorate")),
+        ]
+    )
+    runner = app.test_cli_runner()
+    shown = runner.invoke(args=["ehr", "history", "candidate", "cand-1"])
+    assert shown.exit_code == 0, shown.output
+    created, updated = shown.output.split("\nv2\t")
+    # The creation's pairs come from its data; the update's are stored.
+    assert created.startswith("v1\tcreated\tpush\t") and '  education: null -> "master"' in created
+    assert updated.startswith("updated\tpush\t")
+    assert '  education: "master" -> "doctorate"' in updated
+    assert "  name:" not in updated and "2 changes of candidate cand-1" in updated
+    unknown = runner.invoke(args=["ehr", "history", "nothing", "x"])
+    assert unknown.exit_code == 2 and "nothing" in unknown.output
