@@ -211,7 +211,7 @@ class _PagePipeline:
         entities or for the parents its events refer to: apart, it could not go beside the batch
         (`must_wait`) and would wait for its commit with nothing overlapped. Feeds are in change
         order, so an entity's next change is often on the next page. A fetch that fails is raised
-        after the batch read before it, so that batch still lands.
+        after the batch read before it, so that batch still lands; a lost lock is raised at once.
         """
         # Enough pages read ahead for the next batch: its pages are then at hand when it begins.
         depth = min(64, max(2, -(-2 * self.transaction_events // self.limit)))
@@ -222,6 +222,10 @@ class _PagePipeline:
         while True:
             try:
                 events, outcomes, next_cursor, more = reader.next()
+            except LockError:
+                # The lock was lost (it expired, and another pull may own the feed now): the
+                # batch in hand is dropped, not committed beside that pull.
+                raise
             except Exception:
                 if batch is not None:
                     yield batch

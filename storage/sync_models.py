@@ -99,12 +99,13 @@ class ChangeHistory(Base):
 
     def field_changes(self) -> dict[str, dict[str, Any]]:
         """{field: {"before", "after"}} of this change. A creation stores its values once, in
-        `data`: every field that has a value went from nothing to it."""
+        `data`, as the EHR sent them: every field that has a value went from nothing to it
+        (the id and the version are the record's own)."""
         if self.operation == "created" and not self.changes:
             return {
                 name: {"before": None, "after": value}
                 for name, value in sorted((self.data or {}).items())
-                if name != "id" and value is not None
+                if name not in ("id", "version") and value is not None
             }
         return dict(self.changes or {})
 

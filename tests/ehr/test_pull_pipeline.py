@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 import requests
+from redis.exceptions import LockNotOwnedError
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
@@ -184,6 +185,32 @@ def test_the_pull_lock_is_renewed_after_every_page_read(sync_runtime: Runtime) -
     progress = list(iter_pull(sync_runtime, client=feed))  # type: ignore[arg-type]
     assert progress[0].transactions == 1 and progress[0].pages == 12
     assert feed.fetches == 12
+
+
+class _StealingFeed(FixedFeed):
+    """While the page after `steal_at` events is fetched, another pull takes the lock (as if
+    this pull's had expired)."""
+
+    def __init__(self, pages: list[list[dict[str, Any]]], runtime: Runtime, steal_at: int) -> None:
+        super().__init__(pages)
+        self.redis, self.steal_at = runtime.redis, steal_at
+
+    def fetch_changes(self, *, after: str | None, limit: int) -> FeedPage:
+        if (int(after.removeprefix("c-")) if after else 0) == self.steal_at:
+            self.redis.set(pull_lock_key(), "another-pull")
+        return super().fetch_changes(after=after, limit=limit)
+
+
+def test_a_pull_that_lost_its_lock_commits_nothing_more(sync_runtime: Runtime, db: Db) -> None:
+    # All pages would go into one transaction; the lock is lost while the third is read.
+    sync_runtime = with_settings(sync_runtime, EHR_PULL_TRANSACTION_EVENTS=1000)
+    feed = _StealingFeed([[e] for e in org_events()], sync_runtime, steal_at=2)
+    with pytest.raises(LockNotOwnedError):
+        list(iter_pull(sync_runtime, client=feed))  # type: ignore[arg-type]
+    assert sync_runtime.redis.get(pull_lock_key()) == b"another-pull"
+    with sync_runtime.session_factory() as session:
+        assert get_cursor(session, "ehr_feed") is None
+    assert db.count(EhrEvent) == 0
 
 
 def test_a_page_with_events_for_the_entities_of_the_page_before_joins_its_transaction(

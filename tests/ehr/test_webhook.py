@@ -111,7 +111,7 @@ def test_a_valid_batch_is_applied_and_durable_before_200(post_events: Post, db: 
     # A creation stores its values once, in `data`; its field changes are read from there.
     assert created.changes == {} and created.data["stage"] == "ai_interview"
     assert created.field_changes()["stage"] == {"before": None, "after": "ai_interview"}
-    assert "id" not in created.field_changes()
+    assert "id" not in created.field_changes() and "version" not in created.field_changes()
 
 
 def test_redelivered_events_are_duplicates_and_change_nothing(post_events: Post, db: Db) -> None:
