@@ -3,8 +3,8 @@
 Each public function is one unit of work. `ingest_events` is what the webhook calls: it validates
 every event on its own (dead-lettering the invalid ones with the reason), records the new ones in
 `ehr_event` (the dedupe key is the event id), applies them and commits, all before the webhook
-answers 200. The pull calls `ingest_feed_page`, which also stores the cursor in that transaction,
-or its two halves `begin_feed_page` and `commit_feed_page` to overlap consecutive pages.
+answers 200. The pull calls `begin_feed_page` and then `commit_feed_page`, which also stores the
+cursor in that transaction: the two halves let consecutive batches of pages overlap.
 """
 
 from __future__ import annotations
@@ -105,19 +105,10 @@ def ingest_batch(
     source: str,
     received_at: datetime,
     dead_letter: bool = True,
-    outcomes: Sequence[Outcome] | None = None,
 ) -> IngestResult:
-    """Validate, dedupe and apply a batch inside the caller's transaction (no commit).
-
-    `outcomes` are `parse_events(raw_events)` when the caller has them already.
-    """
+    """Validate, dedupe and apply a batch inside the caller's transaction (no commit)."""
     result, applier = _apply_batch(
-        session,
-        raw_events,
-        source=source,
-        received_at=received_at,
-        dead_letter=dead_letter,
-        outcomes=outcomes,
+        session, raw_events, source=source, received_at=received_at, dead_letter=dead_letter
     )
     result.counts.update(applier.finish())
     return result
@@ -134,7 +125,8 @@ def _apply_batch(
     after: Handover | None = None,
 ) -> tuple[IngestResult, Applier]:
     """The first half of `ingest_batch`: the events recorded, the entities written; the
-    applier's `finish` writes the rest."""
+    applier's `finish` writes the rest. `outcomes` are `parse_events(raw_events)` when the
+    caller has them already (the pull validates pages ahead)."""
     result = IngestResult()
     parsed: list[ParsedEvent] = []
     dead: list[dict[str, Any]] = []
@@ -181,27 +173,6 @@ def ingest_events(
     """Validate, dedupe and apply one batch of events in one transaction."""
     with unit_of_work(session):
         return ingest_batch(session, raw_events, source=source, received_at=received_at)
-
-
-def ingest_feed_page(
-    session: Session,
-    raw_events: Sequence[Any],
-    *,
-    next_cursor: str | None,
-    received_at: datetime,
-    cursor_name: str = FEED_CURSOR,
-    outcomes: Sequence[Outcome] | None = None,
-) -> IngestResult:
-    """Apply one change-feed page and store the cursor after it, in one transaction."""
-    page = begin_feed_page(
-        session,
-        raw_events,
-        next_cursor=next_cursor,
-        received_at=received_at,
-        cursor_name=cursor_name,
-        outcomes=outcomes,
-    )
-    return commit_feed_page(page)
 
 
 @dataclass
