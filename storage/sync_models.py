@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Index, Integer, String, Text, literal_column, text
+from sqlalchemy import BigInteger, Index, Integer, String, Text, literal_column
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.base import Base, JSONType, utcnow
@@ -16,31 +16,12 @@ BigId = BigInteger().with_variant(Integer(), "sqlite")
 EVENT_SOURCES = ("push", "pull", "local")
 # applied: written to the cache; stale: version not newer; held: waiting for a parent entity.
 EVENT_STATES = ("applied", "stale", "held")
-HELD_ONLY = text("state = 'held'")
 
 
 class EhrEvent(Base):
     """Every accepted EHR event, durable before the webhook answers; the dedupe key is `id`."""
 
     __tablename__ = "ehr_event"
-    # Only held events are ever looked up by state or by what they wait for, and they are few:
-    # partial indexes keep the other events (almost all) out of two indexes every insert updated.
-    __table_args__ = (
-        Index(
-            "ix_ehr_event_held_received_at",
-            "received_at",
-            postgresql_where=HELD_ONLY,
-            sqlite_where=HELD_ONLY,
-        ),
-        Index(
-            "ix_ehr_event_held_waiting",
-            "waiting_for_kind",
-            "waiting_for_id",
-            postgresql_where=HELD_ONLY,
-            sqlite_where=HELD_ONLY,
-        ),
-    )
-
     id: Mapped[str] = mapped_column(String(128), primary_key=True)
     type: Mapped[str] = mapped_column(String(64))
     entity_kind: Mapped[str] = mapped_column(String(32))
@@ -56,9 +37,24 @@ class EhrEvent(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSONType)
 
 
-# `state = 'held'` written out, not bound: only then can PostgreSQL use the partial indexes above
+# `state = 'held'` written out, not bound: only then can PostgreSQL use the partial indexes below
 # in a plan prepared for any parameters (the driver prepares statements it sends often).
 IS_HELD = EhrEvent.state == literal_column("'held'")
+# Only held events are ever looked up by state or by what they wait for, and they are few:
+# partial indexes keep the other events (almost all) out of two indexes every insert updated.
+Index(
+    "ix_ehr_event_held_received_at",
+    EhrEvent.received_at,
+    postgresql_where=IS_HELD,
+    sqlite_where=IS_HELD,
+)
+Index(
+    "ix_ehr_event_held_waiting",
+    EhrEvent.waiting_for_kind,
+    EhrEvent.waiting_for_id,
+    postgresql_where=IS_HELD,
+    sqlite_where=IS_HELD,
+)
 
 
 class DeadLetter(Base):
