@@ -7,7 +7,6 @@ public card data (merged by key) and the clicker's private `notice` line.
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime
@@ -15,6 +14,7 @@ from typing import Any
 
 from services.card_actions import CardActionResult, handle_card_action
 from storage.runtime import Runtime
+from storage.safe_input import JsonInputError, loads, problem_of
 
 log = logging.getLogger(__name__)
 MAX_ID_CHARS = 128
@@ -35,8 +35,8 @@ class CardClick:
 def _json_object(value: Any) -> dict[str, Any]:
     if isinstance(value, str):
         try:
-            value = json.loads(value)
-        except ValueError as exc:
+            value = loads(value)
+        except JsonInputError as exc:
             raise BadCallback("content is not JSON") from exc
     if not isinstance(value, dict):
         raise BadCallback("content is not an object")
@@ -50,6 +50,12 @@ def parse_card_callback(data: Any) -> CardClick:
     private = _json_object(data.get("content") or data.get("value") or "{}").get("cardPrivateData")
     if not isinstance(private, dict):
         raise BadCallback("no cardPrivateData")
+    # Every id and param is compared with stored text: refuse what the database cannot hold.
+    problem = problem_of(private, where="cardPrivateData") or problem_of(
+        [data.get("outTrackId"), data.get("userId")], where="callback"
+    )
+    if problem is not None:
+        raise BadCallback(problem)
     raw_params, raw_ids = private.get("params"), private.get("actionIds")
     params: dict[str, Any] = raw_params if isinstance(raw_params, dict) else {}
     action_ids: list[Any] = raw_ids if isinstance(raw_ids, list) else []

@@ -31,7 +31,9 @@ def signature(token: str, timestamp: str, nonce: str, encrypt: str) -> str:
 
 def verify_signature(token: str, timestamp: str, nonce: str, encrypt: str, given: str) -> None:
     """Raise CallbackCryptoError unless `given` is the signature of the four values."""
-    if not hmac.compare_digest(signature(token, timestamp, nonce, encrypt), given or ""):
+    if not hmac.compare_digest(
+        signature(token, timestamp, nonce, encrypt).encode(), (given or "").encode()
+    ):
         raise CallbackCryptoError("signature mismatch")
 
 

@@ -26,6 +26,7 @@ from bot.actions import BadCallback, answer_card_click, parse_card_callback
 from bot.inbound import accept_event
 from storage import redis_keys
 from storage.runtime import Runtime
+from storage.safe_input import ascii_int, loads, problem_of
 
 log = logging.getLogger(__name__)
 EXTENSION_KEY = "myinterviews.bot"
@@ -45,9 +46,10 @@ def _refuse(status: int, code: str, message: str) -> Response:
 
 def timestamp_ok(value: str | None, tolerance_seconds: int, *, now: float) -> bool:
     """Whether a seconds or milliseconds timestamp lies within the window around `now`."""
-    if not value or not value.isdigit() or len(value) > 16:
+    number = ascii_int(value, max_digits=16)
+    if value is None or number is None:
         return False
-    stamp = int(value) / (1000 if len(value) > 11 else 1)
+    stamp = number / (1000 if len(value) > 11 else 1)
     return abs(now - stamp) <= tolerance_seconds
 
 
@@ -99,11 +101,11 @@ def _read_event(runtime: Runtime) -> dict[str, Any] | Response:
     if refused is not None:
         return refused
     try:
-        plain = json.loads(crypto.decrypt(encrypted, aes_key, receive_id))
-    except (crypto.CallbackCryptoError, ValueError):
+        plain = loads(crypto.decrypt(encrypted, aes_key, receive_id))
+    except (crypto.CallbackCryptoError, ValueError):  # JsonInputError is a ValueError
         return _refuse(400, "bad_ciphertext", "encrypt does not decrypt to a JSON event")
-    if not isinstance(plain, dict):
-        return _refuse(400, "bad_event", "the event is not an object")
+    if not isinstance(plain, dict) or problem_of(plain, where="event") is not None:
+        return _refuse(400, "bad_event", "the event is not an object the service can store")
     return {"event": plain, "aes_key": aes_key, "receive_id": receive_id}
 
 
@@ -131,7 +133,7 @@ def receive_card_callback() -> Response:
         return _refuse(403, "not_configured", "HTTP card callbacks are not configured")
     stamp = request.headers.get("x-ddpaas-signature-timestamp", "")
     given = request.headers.get("x-ddpaas-signature", "")
-    if not hmac.compare_digest(crypto.card_signature(secret, stamp), given):
+    if not hmac.compare_digest(crypto.card_signature(secret, stamp).encode(), given.encode()):
         return _refuse(401, "bad_signature", "x-ddpaas-signature does not match")
     tolerance = settings.DINGTALK_CALLBACK_TIMESTAMP_TOLERANCE_SECONDS
     if not timestamp_ok(stamp, tolerance, now=time.time()):

@@ -10,6 +10,7 @@ from typing import Any
 
 from bot.handoff import hand_off
 from storage.runtime import Runtime
+from storage.safe_input import ascii_int, problem_of
 
 BOT_MESSAGE_JOB = "jobs.bot.answer_bot_message"
 ORG_EVENT_JOB = "jobs.bot.apply_org_event"
@@ -27,8 +28,8 @@ def _text(data: dict[str, Any], max_chars: int) -> str:
 
 def accept_bot_message(runtime: Runtime, data: Any) -> str:
     """Hand a robot message (protocol 2.1) to the reply job once per msgId."""
-    if not isinstance(data, dict) or not data.get("msgId"):
-        return IGNORED
+    if not isinstance(data, dict) or not data.get("msgId") or problem_of(data) is not None:
+        return IGNORED  # what the database cannot store (NUL) is not a message to answer
     settings = runtime.settings
     expires = str(data.get("sessionWebhookExpiredTime") or "")
     msg_id = str(data["msgId"])[:200]
@@ -37,7 +38,7 @@ def accept_bot_message(runtime: Runtime, data: Any) -> str:
         "sender_user_id": str(data.get("senderStaffId") or "")[:64] or None,
         "text": _text(data, settings.BOT_MESSAGE_MAX_CHARS),
         "session_webhook": str(data.get("sessionWebhook") or "")[:500],
-        "session_webhook_expires": int(expires) if expires.isdigit() else 0,
+        "session_webhook_expires": ascii_int(expires) or 0,
     }
     return hand_off(
         runtime.redis,
@@ -59,6 +60,8 @@ def accept_event(runtime: Runtime, *, event_type: str, event_id: str, data: Any)
     """Hand an org event to its job once per event id; other event types are acknowledged."""
     if event_type not in ORG_EVENTS or not event_id or not isinstance(data, dict):
         return IGNORED
+    if problem_of([event_id, data]) is not None:
+        return IGNORED  # user ids holding NUL name nobody; the job would fail on them
     return hand_off(
         runtime.redis,
         kind="event",

@@ -2,6 +2,9 @@
 
 The card API requires every value to be a string (lists as JSON strings); builders guarantee it.
 Template ids are resolved from settings by the caller, by template name.
+Every link variable passes `cards.links.safe_url` (https only unless the caller allows http, as
+development does) and EHR text in a markdown variable is escaped, because both come from the EHR
+and a card renders them.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from cards.links import escape_markdown, safe_url
 from cards.text import t
 
 CHINA = ZoneInfo("Asia/Shanghai")
@@ -67,10 +71,21 @@ def _strings(data: dict[str, object]) -> dict[str, str]:
     return {key: _clip("" if value is None else str(value)) for key, value in data.items()}
 
 
-def score_candidate(view: ScoreView, *, lang: str = "zh") -> Card:
+def _link(*candidates: str | None, allow_http: bool) -> str:
+    """The first candidate allowed as a link button, or "" so that the button opens nothing."""
+    # A link longer than a card value would be cut by _clip into a different, broken link.
+    fitting = [url for url in candidates if url and len(url.encode("utf-8")) <= VALUE_LIMIT]
+    return safe_url(*fitting, allow_http=allow_http)
+
+
+def score_candidate(view: ScoreView, *, lang: str = "zh", allow_http: bool = False) -> Card:
     """ "Your AI interview result is ready", showing only what the policy allowed into `view`."""
     dims = [{"name": d.label, "score": fmt_score(d.score, lang)} for d in view.dimensions]
-    comments = "\n\n".join(f"**{author}**: {text}" for author, text in view.comments)
+    # `comments` is a markdown variable: the EHR's authors and texts must show as typed.
+    comments = "\n\n".join(
+        f"**{escape_markdown(author)}**: {escape_markdown(text, multiline=True)}"
+        for author, text in view.comments
+    )
     return Card(
         "score_candidate",
         _strings(
@@ -80,14 +95,19 @@ def score_candidate(view: ScoreView, *, lang: str = "zh") -> Card:
                 "overall": fmt_score(view.overall, lang),
                 "dimensions": json.dumps(dims, ensure_ascii=False),
                 "comments": comments,
-                "report_url": view.report_url,
+                "report_url": _link(view.report_url, allow_http=allow_http),
             }
         ),
     )
 
 
-def score_hr(view: ScoreView, *, suggestion: str, reason: str, lang: str = "zh") -> Card:
-    """ "Score landed" for HR: overall, strongest and weakest dimension, the policy's suggestion."""
+def score_hr(
+    view: ScoreView, *, suggestion: str, reason: str, lang: str = "zh", allow_http: bool = False
+) -> Card:
+    """ "Score landed" for HR: overall, strongest and weakest dimension, the policy's suggestion.
+
+    `reason` is card markdown as `cards.text.policy_reason` makes it (EHR labels escaped there).
+    """
     ranked = sorted(view.dimensions, key=lambda d: d.score / (d.max_score or 100))
     strongest = f"{ranked[-1].label} {fmt_score(ranked[-1].score)}" if ranked else ""
     weakest = f"{ranked[0].label} {fmt_score(ranked[0].score)}" if ranked else ""
@@ -103,7 +123,7 @@ def score_hr(view: ScoreView, *, suggestion: str, reason: str, lang: str = "zh")
                 "weakest": weakest,
                 "suggestion": t(f"suggest_{suggestion}", lang),
                 "suggestion_reason": reason,
-                "report_url": view.report_url,
+                "report_url": _link(view.report_url, allow_http=allow_http),
                 "decision": "",
                 "decision_label": "",
                 "decided_by": "",
@@ -128,9 +148,12 @@ def invite_reminder(
     candidate_name: str,
     position: str,
     deadline: datetime | None,
-    interview_url: str,
+    interview_url: str | None,
+    fallback_url: str = "",
     lang: str = "zh",
+    allow_http: bool = False,
 ) -> Card:
+    """Remind a candidate of an interview; a refused EHR link falls back to `fallback_url`."""
     return Card(
         "invite_reminder",
         _strings(
@@ -138,7 +161,7 @@ def invite_reminder(
                 "candidate_name": candidate_name,
                 "position": position,
                 "deadline": fmt_time(deadline, lang),
-                "interview_url": interview_url,
+                "interview_url": _link(interview_url, fallback_url, allow_http=allow_http),
             }
         ),
     )
@@ -178,6 +201,7 @@ def no_show_alert(
     no_show_count: int,
     names: list[str],
     dashboard_url: str,
+    allow_http: bool = False,
 ) -> Card:
     return Card(
         "no_show_alert",
@@ -188,7 +212,7 @@ def no_show_alert(
                 "invited_count": invited_count,
                 "no_show_count": no_show_count,
                 "names": "、".join(names),
-                "dashboard_url": dashboard_url,
+                "dashboard_url": _link(dashboard_url, allow_http=allow_http),
             }
         ),
     )
@@ -202,6 +226,7 @@ def next_round(
     contact_name: str,
     details_url: str,
     lang: str = "zh",
+    allow_http: bool = False,
 ) -> Card:
     key = (
         f"next_step_{stage}" if stage in ("interview", "offer", "hired") else "next_step_interview"
@@ -214,7 +239,29 @@ def next_round(
                 "position": position,
                 "next_step": t(key, lang),
                 "contact_name": contact_name,
-                "details_url": details_url,
+                "details_url": _link(details_url, allow_http=allow_http),
+            }
+        ),
+    )
+
+
+def rejection_notice(
+    *,
+    candidate_name: str,
+    position: str,
+    text: str,
+    details_url: str,
+    allow_http: bool = False,
+) -> Card:
+    """The outcome for a rejected candidate; `text` is the company's own markdown, not EHR text."""
+    return Card(
+        "rejection_notice",
+        _strings(
+            {
+                "candidate_name": candidate_name,
+                "position": position,
+                "next_step": text,
+                "details_url": _link(details_url, allow_http=allow_http),
             }
         ),
     )
@@ -229,6 +276,7 @@ def requirement_todo(
     due: datetime | None,
     upload_url: str,
     lang: str = "zh",
+    allow_http: bool = False,
 ) -> Card:
     return Card(
         "requirement_todo",
@@ -238,7 +286,7 @@ def requirement_todo(
                 "candidate_name": candidate_name,
                 "requirement": requirement,
                 "due": fmt_time(due, lang),
-                "upload_url": upload_url,
+                "upload_url": _link(upload_url, allow_http=allow_http),
                 "status": status,
                 "status_label": t(f"status_{status}", lang) if status else "",
             }
@@ -255,6 +303,7 @@ def requirement_review_hr(
     submitted_at: datetime | None,
     file_url: str,
     lang: str = "zh",
+    allow_http: bool = False,
 ) -> Card:
     return Card(
         "requirement_review_hr",
@@ -265,7 +314,7 @@ def requirement_review_hr(
                 "position": position,
                 "requirement": requirement,
                 "submitted_at": fmt_time(submitted_at, lang),
-                "file_url": file_url,
+                "file_url": _link(file_url, allow_http=allow_http),
                 "decision": "",
                 "decision_label": "",
                 "decided_by": "",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from cards.links import escape_markdown
+
 TEXT: dict[str, dict[str, str]] = {
     "suggest_advance": {"zh": "建议推进", "en": "Suggest advancing"},
     "suggest_reject": {"zh": "建议淘汰", "en": "Suggest rejecting"},
@@ -38,24 +40,28 @@ def t(key: str, lang: str) -> str:
 
 
 def _num(value: object) -> str:
-    return f"{float(value):g}" if isinstance(value, int | float) else str(value)
+    return f"{float(value):g}" if isinstance(value, int | float) else escape_markdown(value)
 
 
 def policy_reason(explanation: dict[str, Any], lang: str) -> str:
-    """The score policy's reason for its suggestion in the card's language, from its explanation."""
+    """The score policy's reason for its suggestion in the card's language, from its explanation.
+
+    The result is card markdown: the EHR's dimension and requirement labels in it are escaped,
+    so a label such as `[点我](javascript:alert(1))` shows as typed instead of becoming a link.
+    """
     zh = lang != "en"
     overall = _num(explanation.get("values", {}).get("overall"))
     threshold = _num(explanation.get("threshold"))
     if explanation.get("rule") == "dimension_minimum":
         below = "低于" if zh else "<"
         parts = [
-            f"{v['label']} {_num(v['value'])} {below} {_num(v['minimum'])}"
+            f"{escape_markdown(v['label'])} {_num(v['value'])} {below} {_num(v['minimum'])}"
             for v in explanation.get("violations", [])
         ]
         text = ("；" if zh else "; ").join(parts)
     elif explanation.get("suggestion") == "advance":
         text = f"{'总分' if zh else 'overall'} {overall} ≥ {threshold}"
-        blocked = [str(name) for name in explanation.get("blocked_by", [])]
+        blocked = [escape_markdown(name) for name in explanation.get("blocked_by", [])]
         if blocked and zh:
             text += "；需先审核通过：" + "、".join(blocked)
         elif blocked:

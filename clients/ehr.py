@@ -6,16 +6,15 @@ Every call has a timeout and either returns parsed JSON or raises a typed error:
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
-import orjson
 import requests
 
 from config import Settings
+from storage.safe_input import JsonInputError, loads_batch
 
 
 class EhrError(Exception):
@@ -71,16 +70,14 @@ class FeedPage:
 
 def _decode(content: bytes) -> Any:
     """The body as JSON, or None. orjson parses a feed page in about two thirds of the time;
-    what it refuses (integers beyond 64 bits, NaN) goes to the stdlib as before."""
+    a value it refuses inside an event (integers beyond 64 bits, NaN) is kept as `Unreadable`
+    so that the sync rejects that event alone and the cursor moves past it."""
     if not content:
         return None
     try:
-        return orjson.loads(content)
-    except orjson.JSONDecodeError:
-        try:
-            return json.loads(content)
-        except ValueError:
-            return None
+        return loads_batch(content)
+    except JsonInputError:
+        return None
 
 
 class EhrClient:

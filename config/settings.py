@@ -63,6 +63,24 @@ DEV_DEFAULTS: dict[str, Any] = {
     "EHR_WEBHOOK_SECRET": "demo-webhook-secret",
 }
 
+# The development values of these secrets are public (they are in this repository), so anyone
+# could mint session tokens or sign webhooks with them. Production refuses any of them in any of
+# these settings, as it refuses a missing one. `test` takes them as given: the suite and the
+# benchmarks pass the DingTalk sandbox's demo app explicitly. Identifiers (app key, corpId,
+# agentId) and connections are not secrets and are left alone.
+SECRET_SETTINGS: tuple[str, ...] = (
+    "SECRET_KEY",
+    "DINGTALK_APP_SECRET",
+    "DINGTALK_CALLBACK_TOKEN",
+    "DINGTALK_CALLBACK_AES_KEY",
+    "DINGTALK_CARD_CALLBACK_SECRET",
+    "EHR_API_TOKEN",
+    "EHR_WEBHOOK_SECRET",
+)
+PUBLIC_SECRET_VALUES: frozenset[str] = frozenset(
+    DEV_DEFAULTS[name] for name in SECRET_SETTINGS if name in DEV_DEFAULTS
+)
+
 
 class Settings(
     BotSettings, EhrSyncSettings, MiniAppSettings, NotifySettings, ClockSettings, BaseSettings
@@ -76,7 +94,10 @@ class Settings(
         env_file=".env", env_file_encoding="utf-8", extra="ignore", case_sensitive=True
     )
 
-    APP_ENV: AppEnv = AppEnv.DEVELOPMENT
+    # Production unless told otherwise: a deployment that forgets APP_ENV must refuse to start
+    # without its secrets, never run on the public development ones. `make run` and the tests
+    # say which environment they are.
+    APP_ENV: AppEnv = AppEnv.PRODUCTION
     LOG_LEVEL: str = "INFO"
     # Reverse proxies in front of the web process whose X-Forwarded-For/-Proto are trusted.
     TRUSTED_PROXY_COUNT: int = Field(default=0, ge=0, le=5)
@@ -106,8 +127,8 @@ class Settings(
     def _development_defaults(cls, values: Any) -> Any:
         if not isinstance(values, dict):
             return values
-        env = str(values.get("APP_ENV", AppEnv.DEVELOPMENT.value))
-        if env == AppEnv.DEVELOPMENT.value:
+        # Only an explicit APP_ENV=development gets the embedded stack's public values.
+        if str(values.get("APP_ENV") or "") == AppEnv.DEVELOPMENT.value:
             for key, default in DEV_DEFAULTS.items():
                 if values.get(key) in (None, ""):
                     values[key] = default
@@ -115,14 +136,35 @@ class Settings(
 
     @model_validator(mode="after")
     def _production_secrets(self) -> Settings:
-        if self.APP_ENV is AppEnv.PRODUCTION:
-            missing = [name for name in PRODUCTION_SECRETS if not getattr(self, name)]
-            if missing:
-                raise ValueError(
-                    "production mode needs these environment variables: " + ", ".join(missing)
-                )
-            if self.SECRET_KEY and len(self.SECRET_KEY) < 32:
-                raise ValueError("SECRET_KEY must be at least 32 characters in production")
+        if self.APP_ENV is not AppEnv.PRODUCTION:
+            return self
+        # An unset APP_ENV lands here too: say how to run the embedded stack instead.
+        hint = (
+            ""
+            if "APP_ENV" in self.model_fields_set
+            else " (APP_ENV is not set, so production mode applies; set APP_ENV=development "
+            "to run on the embedded stack's values)"
+        )
+        missing = [name for name in PRODUCTION_SECRETS if not getattr(self, name)]
+        if missing:
+            raise ValueError(
+                "production mode needs these environment variables: " + ", ".join(missing) + hint
+            )
+        # Names only: the message reaches logs, and a real secret must never be echoed there.
+        public = [name for name in SECRET_SETTINGS if getattr(self, name) in PUBLIC_SECRET_VALUES]
+        if public:
+            raise ValueError(
+                "production mode refuses the public development value of "
+                + ", ".join(public)
+                + ": set a secret of your own"
+                + hint
+            )
+        if self.SECRET_KEY and len(self.SECRET_KEY) < 32:
+            raise ValueError("SECRET_KEY must be at least 32 characters in production")
+        # Cards carry only https links in production (cards/links.py): an http mini-app URL
+        # would leave every card without its button, so it is refused at start instead.
+        if not self.MINIAPP_URL.startswith("https://"):
+            raise ValueError("MINIAPP_URL must be an https:// URL in production")
         return self
 
     @property

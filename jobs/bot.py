@@ -100,7 +100,8 @@ def answer_bot_message(message: dict[str, Any]) -> str:
 
 
 def apply_org_event(event_type: str, event_id: str, user_ids: list[str]) -> int:
-    """Link users who joined the org to candidates (by mobile), unlink users who left."""
+    """Link users who joined the org to candidates (by mobile); unlink users who left and end
+    their mini-app sessions."""
     ctx = context.current()
     changed = 0
     now = datetime.now(UTC)

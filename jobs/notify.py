@@ -6,6 +6,7 @@ import logging
 from datetime import UTC, datetime
 from typing import Protocol
 
+from cards.links import escape_markdown, safe_url
 from clients.dingtalk import (
     CardDelivery,
     DingTalkBadRequest,
@@ -73,8 +74,9 @@ def _resolve_user(runtime: Runtime, client: DingTalkClient, work: DeliveryWork) 
 
 
 def _work_notice(work: DeliveryWork, policy: NotifyPolicy) -> dict[str, object]:
+    # Names and titles come from the EHR: escaped, like every builder's markdown (cards/links.py).
     lines = [f"### {work.title}"] + [
-        f"- {value}"
+        f"- {escape_markdown(value) if key in ('candidate_name', 'position') else value}"
         for key, value in work.card.data.items()
         if value and key in ("candidate_name", "position", "overall", "deadline", "next_step")
     ]
@@ -84,7 +86,7 @@ def _work_notice(work: DeliveryWork, policy: NotifyPolicy) -> dict[str, object]:
             "title": work.title,
             "markdown": "\n".join(lines),
             "single_title": "查看详情" if policy.language == "zh" else "Open",
-            "single_url": policy.miniapp_url,
+            "single_url": safe_url(policy.miniapp_url, allow_http=policy.allow_http_links),
         },
     }
 

@@ -15,7 +15,7 @@ from werkzeug.http import parse_accept_header
 
 from services.errors import DomainError, Unauthenticated
 from services.score_visibility import parse_visibility
-from services.sessions import verify_session_token
+from services.sessions import ensure_session_current, verify_session_token
 from services.visibility import Viewer
 from storage.db import make_engine
 from storage.fastread import KeptReader, PooledReader
@@ -127,10 +127,16 @@ def _lang_of(header: str) -> str:
 
 
 def viewer() -> Viewer:
-    """The caller named by the Bearer token, or 401."""
+    """The caller named by a Bearer token of a session that has not ended, or 401."""
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated("a Bearer session token is required")
     secret = ctx().runtime.settings.require("SECRET_KEY")
-    return verify_session_token(secret, token.strip(), now=now())
+    caller = verify_session_token(secret, token.strip(), now=now())
+    # Staff requests check the session here (one small query beside their dearer ones); a
+    # candidate's own views check it inside the query they make anyway, so the hot candidate
+    # path pays no extra round trip (services/sessions.py).
+    if caller.is_staff:
+        ensure_session_current(read_db(), caller)
+    return caller

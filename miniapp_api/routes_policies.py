@@ -25,6 +25,7 @@ from services.score_policy import (
     policy_defaults_from_settings,
     update_policy,
 )
+from storage.safe_input import ascii_int
 
 bp = Blueprint("policies", __name__)
 
@@ -143,11 +144,12 @@ def dry_run(scope: str, body: DryRunRequest) -> DryRunOut:
     status=201,
 )
 def override(decision_id: str, body: OverrideRequest) -> DecisionOut:
-    if not decision_id.isdigit():
-        raise NotFound(f"decision {decision_id} not found")
+    number = ascii_int(decision_id)  # ASCII digits that fit the column, else no such decision
+    if number is None:
+        raise NotFound(f"decision {decision_id[:64]} not found")
     row = override_policy_decision(
         c.db(),
-        decision_id=int(decision_id),
+        decision_id=number,
         decision=body.decision,
         actor=c.viewer(),
         reason=body.reason,

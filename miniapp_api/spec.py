@@ -11,9 +11,11 @@ from typing import Any
 from flask import Blueprint, Response, request
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic.json_schema import models_json_schema
+from werkzeug.exceptions import BadRequest
 
 from miniapp_api.schemas import ErrorResponse
 from services.errors import InvalidInput
+from storage.safe_input import problem_of
 
 API_PREFIX = "/api/v1"
 ERROR_TEXT = {
@@ -68,6 +70,18 @@ def answer(value: Any, kind: Any) -> Answer:
     return Answer(value, _adapter(kind))
 
 
+def _body() -> Any:
+    """The JSON body, parsed by the app's bounded provider; what it refuses is a 400."""
+    try:
+        data = request.get_json(force=True)
+    except BadRequest:
+        raise InvalidInput("the body is not valid JSON", code="invalid_json") from None
+    problem = problem_of(data, where="body")
+    if problem is not None:
+        raise InvalidInput(problem)
+    return data
+
+
 def _parse(model: type[BaseModel], data: Any) -> BaseModel:
     if not isinstance(data, dict):
         raise InvalidInput("expected a JSON object")
@@ -104,7 +118,7 @@ def endpoint(
             if query is not None:
                 kwargs["query"] = _parse(query, request.args.to_dict())
             if body is not None:
-                kwargs["body"] = _parse(body, request.get_json(silent=True))
+                kwargs["body"] = _parse(body, _body())
             result = fn(**kwargs)
             # pydantic writes the JSON itself: no intermediate dicts, no second encoder.
             if isinstance(result, Answer):

@@ -150,6 +150,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ehr-port", type=int, default=8791)
     args = parser.parse_args(argv)
     os.chdir(REPO)
+    # The embedded stack is development by definition (loopback, the sandbox's demo app, public
+    # secrets): say so explicitly, for this process and every child it starts, since an unset
+    # APP_ENV means production.
+    os.environ["APP_ENV"] = "development"
     settings = load_settings()
     redis_url = settings.require("REDIS_URL")
     redis_port = int(redis_url.rsplit(":", 1)[1].split("/")[0])

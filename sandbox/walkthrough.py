@@ -5,7 +5,8 @@ from __future__ import annotations
 # The demo scenario's invitations date from 2026-11-16 (sandbox/ehr/scenario.py), so the sweep
 # runs as of the next morning, inside the working window, where cand-09's is overdue.
 SWEEP_AT = "2026-11-17T10:00:00+08:00"
-SWEEP_COMMAND = f".venv/bin/flask --app wsgi reminders sweep --now {SWEEP_AT}"
+# Run by hand in another shell, where APP_ENV is unset (production): it names the environment.
+SWEEP_COMMAND = f"APP_ENV=development .venv/bin/flask --app wsgi reminders sweep --now {SWEEP_AT}"
 
 
 def walkthrough_banner(web_port: int, sandbox_port: int, ehr_port: int) -> str:

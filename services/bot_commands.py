@@ -20,7 +20,7 @@ from services.candidate_links import set_candidate_link
 from services.candidate_views import get_report_for_candidate, list_interviews_for_candidate
 from services.errors import DomainError, Forbidden
 from services.position_stats import get_position_stats
-from services.sessions import identify_person
+from services.sessions import identify_person, revoke_user_sessions
 from services.visibility import Viewer, application_scope, position_scope
 from storage.action_models import Decision
 from storage.db import unit_of_work
@@ -282,7 +282,8 @@ def link_org_user(session: Session, user_id: str, mobile: str | None, *, now: da
 
 
 def unlink_org_user(session: Session, user_id: str, *, now: datetime) -> int:
-    """A user left the org: forget links we made to them; return how many candidates."""
+    """A user left the org: forget links we made to them and end their mini-app sessions;
+    return how many candidates were unlinked."""
     with unit_of_work(session):
         rows = list(
             session.scalars(select(Candidate).where(Candidate.linked_dingtalk_user_id == user_id))
@@ -291,4 +292,7 @@ def unlink_org_user(session: Session, user_id: str, *, now: datetime) -> int:
             set_candidate_link(
                 session, candidate, None, now=now, reason="DingTalk user left the organisation"
             )
+        # Whoever they were here (a linked candidate, one the EHR named, staff), a token issued
+        # before they left must not outlive their membership: revoked in the same transaction.
+        revoke_user_sessions(session, user_id, now=now, reason="left_org")
         return len(rows)

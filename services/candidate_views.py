@@ -27,6 +27,7 @@ from services.score_visibility import (
     ScoreView,
     candidate_score_view,
 )
+from services.sessions import ensure_session_current
 from services.visibility import Viewer, candidate_interview_rows, candidate_params
 from storage.fastread import FastRead, Reader
 from storage.models import (
@@ -295,6 +296,8 @@ def list_interviews_for_candidate(
     One Core query (interviews, application, position, open to-dos, whether a result exists).
     """
     rows = _list_query().all(session, candidate_params(viewer))
+    if not rows:  # an ended session also reads nothing (the scope checks it): tell them apart
+        ensure_session_current(session, viewer)
     return [
         _interview_view(row, reqs, has_result=bool(row.has_result), lang=lang, now=now)
         for row, reqs in _group_rows(rows)
@@ -409,6 +412,7 @@ def get_report_for_candidate(
     parts = policy & {"dimensions", "comments"}
     grouped = _group_rows(_report_query(frozenset(parts)).all(session, params))
     if not grouped:
+        ensure_session_current(session, viewer)  # 401 if the session ended, else not found
         raise NotFound(f"interview {interview_id} not found")
     row, requirements = grouped[0]
     view = None

@@ -38,6 +38,7 @@ from storage.models import (
     Requirement,
     Score,
 )
+from storage.safe_input import ascii_int
 from storage.sync_models import OutboxEvent
 
 
@@ -72,10 +73,9 @@ def _remind(session: Session, click: Click) -> CardActionResult:
 
 
 def _extend(session: Session, click: Click) -> CardActionResult:
-    hours_text = click.params.get("hours") or "24"
-    if not hours_text.isdigit() or not EXTEND_HOURS[0] <= int(hours_text) <= EXTEND_HOURS[1]:
+    hours = ascii_int(str(click.params.get("hours") or "24"), max_digits=3)
+    if hours is None or not EXTEND_HOURS[0] <= hours <= EXTEND_HOURS[1]:
         raise InvalidInput("hours must be 1 to 168", code="invalid_hours")
-    hours = int(hours_text)
     with unit_of_work(session):
         interview = open_interview(session, click)
         dedupe = f"deadline-extend:{click.out_track_id}:{hours}"

@@ -73,12 +73,18 @@ def _score_card(session: Session, delivery: Delivery, policy: NotifyPolicy) -> C
     lang = policy.language
     if delivery.purpose == "score_candidate":
         view = _score_view(chain.score, chain, policy, parts=policy.candidate_score_parts)
-        return builders.score_candidate(view, lang=lang)
+        return builders.score_candidate(view, lang=lang, allow_http=policy.allow_http_links)
     full = frozenset({"overall", "dimensions", "comments"})
     view = _score_view(chain.score, chain, policy, parts=full)
     view = ScoreView(**{**view.__dict__, "report_url": policy.hr_report_url(chain.application.id)})
     suggestion, reason = _suggestion(session, chain.score, policy)
-    return builders.score_hr(view, suggestion=suggestion, reason=reason, lang=lang)
+    return builders.score_hr(
+        view,
+        suggestion=suggestion,
+        reason=reason,
+        lang=lang,
+        allow_http=policy.allow_http_links,
+    )
 
 
 def build_delivery(

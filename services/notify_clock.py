@@ -103,8 +103,11 @@ def _reminder_card(session: Session, delivery: Delivery, policy: NotifyPolicy) -
             candidate_name=chain.candidate.name,
             position=chain.position.title,
             deadline=interview.deadline_at,
-            interview_url=interview.invitation_url or policy.report_url(interview.id),
+            # An EHR link the allow-list refuses (javascript:...) gives way to our own page.
+            interview_url=interview.invitation_url,
+            fallback_url=policy.report_url(interview.id),
             lang=policy.language,
+            allow_http=policy.allow_http_links,
         )
     return builders.not_attended_hr(
         interview_id=interview.id,
@@ -150,6 +153,7 @@ def _no_show_card(session: Session, delivery: Delivery, policy: NotifyPolicy) ->
         no_show_count=int(payload["no_shows"]),
         names=list(names),
         dashboard_url=f"{policy.miniapp_url.rstrip('/')}/#/hr/positions/{position.id}",
+        allow_http=policy.allow_http_links,
     )
 
 
@@ -219,6 +223,7 @@ def _requirement_card(session: Session, delivery: Delivery, policy: NotifyPolicy
             due=None,
             upload_url=f"{base}/#/applications/{application.id}/requirements/{key}",
             lang=policy.language,
+            allow_http=policy.allow_http_links,
         )
         # The template shows its upload buttons for status "" (to do), which the builder cannot
         # label; keep its "missing" label and blank the status the template tests.
@@ -236,4 +241,5 @@ def _requirement_card(session: Session, delivery: Delivery, policy: NotifyPolicy
         submitted_at=event.created_at,
         file_url=f"{base}/#/hr/applications/{application.id}",
         lang=policy.language,
+        allow_http=policy.allow_http_links,
     )

@@ -250,6 +250,7 @@ def _next_round_card(session: Session, delivery: Delivery, policy: NotifyPolicy)
         contact_name=_staff_name(session, decision.actor_staff_id, "HR"),
         details_url=policy.miniapp_url,
         lang=policy.language,
+        allow_http=policy.allow_http_links,
     )
 
 
@@ -261,13 +262,13 @@ def _rejection_card(session: Session, delivery: Delivery, policy: NotifyPolicy) 
     if chain is None:
         return None
     _application, candidate, position = chain
-    data = {
-        "candidate_name": candidate.name,
-        "position": position.title,
-        "next_step": REJECTION_TEXT[policy.language],
-        "details_url": policy.miniapp_url,
-    }
-    return Card("rejection_notice", data)
+    return builders.rejection_notice(
+        candidate_name=candidate.name,
+        position=position.title,
+        text=REJECTION_TEXT[policy.language],
+        details_url=policy.miniapp_url,
+        allow_http=policy.allow_http_links,
+    )
 
 
 @planner(OUTBOX_MANUAL_REMINDER, OUTBOX_DEADLINE_EXTENDED)
@@ -338,8 +339,11 @@ def _reminder_card(session: Session, delivery: Delivery, policy: NotifyPolicy) -
         candidate_name=candidate.name,
         position=position.title,
         deadline=interview.deadline_at,
-        interview_url=interview.invitation_url or policy.report_url(interview.id),
+        # An EHR link the allow-list refuses (javascript:...) gives way to our own page.
+        interview_url=interview.invitation_url,
+        fallback_url=policy.report_url(interview.id),
         lang=policy.language,
+        allow_http=policy.allow_http_links,
     )
 
 

@@ -17,6 +17,9 @@ class NotifyPolicy:
     advance_threshold: float
     notify_candidate_on_reject: bool
     auto_reject: bool = False  # the built-in score policy's default (POLICY_AUTO_REJECT)
+    # Card links must be https; development and tests run on http://127.0.0.1 (MINIAPP_URL, the
+    # demo EHR's invitation links), so http is allowed there. See cards/links.py.
+    allow_http_links: bool = False
 
     def report_url(self, interview_id: str) -> str:
         return f"{self.miniapp_url.rstrip('/')}/#/interviews/{interview_id}"
@@ -37,4 +40,5 @@ def policy_from_settings(settings: Settings) -> NotifyPolicy:
         advance_threshold=settings.SCORE_ADVANCE_THRESHOLD,
         notify_candidate_on_reject=settings.NOTIFY_CANDIDATE_ON_REJECT,
         auto_reject=settings.POLICY_AUTO_REJECT,
+        allow_http_links=not settings.is_production,
     )

@@ -1,4 +1,13 @@
-"""Mini-app sessions: who a DingTalk user is here, and the signed token that says so."""
+"""Mini-app sessions: who a DingTalk user is here, and the signed token that says so.
+
+A session ends with the person's membership, at the next request: when the DingTalk user
+leaves the organisation (`revoke_user_sessions` writes a "void before" time for the user,
+compared with the token's issue time) and when the EHR tombstones their candidate or staff row.
+The candidate views check this inside the one query they make anyway (the scope in
+services/visibility.py), and only when it returns nothing ask `ensure_session_current` whether
+the session ended; staff requests ask it once per request (miniapp_api/context.py), beside
+queries far dearer than it.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +15,19 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import false, func, or_, select
+from sqlalchemy import String, bindparam, exists, false, func, or_, select
 from sqlalchemy.orm import Session
 
 from services.candidate_links import set_candidate_link
 from services.errors import Forbidden, Unauthenticated
-from services.visibility import CANDIDATE, STAFF, Viewer
+from services.visibility import CANDIDATE, STAFF, Viewer, session_params, session_still_valid
+from storage.action_models import SessionRevocation
 from storage.db import unit_of_work
+from storage.fastread import FastRead, Reader
 from storage.models import Candidate, Staff
 
 log = logging.getLogger(__name__)
@@ -116,6 +127,9 @@ def issue_session_token(
         "srole": viewer.staff_role,
         "cid": viewer.candidate_id,
         "roles": list(viewer.roles),
+        # Issued-at, compared with the user's revocation time (seconds, rounded down: a token
+        # issued in the second of a revocation counts as before it, the safe side).
+        "iat": int(now.timestamp()),
         "exp": int(expires_at.timestamp()),
     }
     token = _serializer(secret).dumps(claims)
@@ -138,12 +152,17 @@ def _verified(secret: str, token: str) -> tuple[int, Viewer]:
         raise Unauthenticated("session token is invalid", code="invalid_token") from None
     if not isinstance(claims, dict) or not isinstance(claims.get("exp"), int):
         raise Unauthenticated("session token is invalid", code="invalid_token")
+    issued_at = claims.get("iat")
     viewer = Viewer(
         dingtalk_user_id=claims.get("uid"),
         staff_id=claims.get("sid"),
         staff_role=claims.get("srole"),
         candidate_id=claims.get("cid"),
         roles=tuple(claims.get("roles") or ()),
+        # Tokens from before issued-at existed count as issued at the epoch: valid until they
+        # expire (no one is logged out by the upgrade) unless their user's sessions were
+        # revoked since, whenever that was.
+        issued_at=issued_at if isinstance(issued_at, int) else 0,
     )
     return claims["exp"], viewer
 
@@ -154,3 +173,58 @@ def verify_session_token(secret: str, token: str, *, now: datetime) -> Viewer:
     if expires <= now.timestamp():
         raise Unauthenticated("session token has expired", code="token_expired")
     return viewer
+
+
+def revoke_user_sessions(session: Session, user_id: str, *, now: datetime, reason: str) -> None:
+    """Void every mini-app session of a DingTalk user issued until now (inside the caller's
+    unit of work, so the revocation commits with the change that caused it)."""
+    row = session.get(SessionRevocation, user_id)
+    if row is None:
+        session.add(SessionRevocation(dingtalk_user_id=user_id, revoked_at=now, reason=reason))
+    elif row.revoked_at < now:
+        row.revoked_at, row.reason = now, reason
+    log.info("mini-app sessions of a DingTalk user revoked", extra={"ctx": {"reason": reason}})
+
+
+_CANDIDATE = Candidate.__table__
+_STAFF = Staff.__table__
+
+
+@cache
+def _session_check() -> FastRead:
+    # One row, three answers: built once, one round trip (see the module docstring for when).
+    def live(table: Any, param: str) -> Any:
+        return exists().where(
+            table.c.id == bindparam(param, type_=String), table.c.deleted.is_(false())
+        )
+
+    return FastRead(
+        select(
+            session_still_valid().label("valid"),
+            live(_CANDIDATE, "check_candidate_id").label("candidate_live"),
+            live(_STAFF, "check_staff_id").label("staff_live"),
+        )
+    )
+
+
+def ensure_session_current(reader: Reader, viewer: Viewer) -> None:
+    """Refuse (401) a session that ended: its user left, or its candidate or staff row is gone.
+
+    A viewer not from a session token (a chat message, a card click) was identified just now
+    from the live rows and passes.
+    """
+    if viewer.issued_at is None:
+        return
+    params = {
+        **session_params(viewer),
+        "check_candidate_id": viewer.candidate_id,
+        "check_staff_id": viewer.staff_id,
+    }
+    row = _session_check().all(reader, params)[0]
+    ended = (
+        not row.valid
+        or (viewer.candidate_id is not None and not row.candidate_live)
+        or (viewer.staff_id is not None and not row.staff_live)
+    )
+    if ended:
+        raise Unauthenticated("this session has ended: log in again", code="session_ended")

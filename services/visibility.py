@@ -3,18 +3,22 @@
 A candidate sees only their own applications; an HR specialist the positions whose HR owners
 include them; a recruiting manager the positions of their departments and sub-departments; an
 admin everything. Tombstoned rows are invisible to everyone. Lookups outside scope raise
-NotFound (never Forbidden) so that existence does not leak.
+NotFound (never Forbidden) so that existence does not leak. A candidate's scope also holds only
+while their session is valid (services/sessions.py says when it ends).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, bindparam, false, select
+from sqlalchemy import ColumnElement, Select, String, bindparam, exists, false, select
 from sqlalchemy.orm import Session
 
 from services.errors import Forbidden, NotFound
+from storage.action_models import SessionRevocation
+from storage.base import UTCDateTime
 from storage.models import (
     Application,
     Candidate,
@@ -40,6 +44,10 @@ class Viewer:
     staff_role: str | None = None
     candidate_id: str | None = None
     roles: tuple[str, ...] = field(default=())
+    # When the session token was issued (Unix seconds); None for a viewer identified from the
+    # live rows just now (a chat message, a card click), which no revocation predates. Not
+    # part of who the viewer is, so not compared.
+    issued_at: int | None = field(default=None, compare=False)
 
     @property
     def is_staff(self) -> bool:
@@ -172,15 +180,54 @@ _INTERVIEW = Interview.__table__
 _APPLICATION = Application.__table__
 _POSITION = Position.__table__
 _CANDIDATE = Candidate.__table__
+_REVOCATION = SessionRevocation.__table__
+
+SESSION_USER_PARAM = "session_user_id"
+SESSION_ISSUED_PARAM = "session_issued_at"
 
 
-def _candidate_scope(candidate_id: Any) -> tuple[ColumnElement[bool], ...]:
+def _not_revoked(user_id: Any, issued_at: Any) -> ColumnElement[bool]:
+    # Uncorrelated with the outer rows: the database evaluates it once per statement (one
+    # primary-key probe), which is why it can ride along in the candidate views' query.
+    return ~exists().where(
+        _REVOCATION.c.dingtalk_user_id == user_id, _REVOCATION.c.revoked_at >= issued_at
+    )
+
+
+def session_still_valid() -> ColumnElement[bool]:
+    """Return a condition: the viewer's user had no sessions revoked since this one was issued.
+
+    Bound with `session_params(viewer)`; a viewer not from a session binds NULLs, which match
+    no revocation.
+    """
+    return _not_revoked(
+        bindparam(SESSION_USER_PARAM, type_=String, required=True),
+        bindparam(SESSION_ISSUED_PARAM, type_=UTCDateTime(), required=True),
+    )
+
+
+def session_params(viewer: Viewer) -> dict[str, Any]:
+    """The parameters of `session_still_valid` for this viewer."""
+    if viewer.issued_at is None:
+        return {SESSION_USER_PARAM: None, SESSION_ISSUED_PARAM: None}
+    return {
+        SESSION_USER_PARAM: viewer.dingtalk_user_id,
+        SESSION_ISSUED_PARAM: datetime.fromtimestamp(viewer.issued_at, UTC),
+    }
+
+
+def _candidate_scope(
+    candidate_id: Any, session_valid: ColumnElement[bool]
+) -> tuple[ColumnElement[bool], ...]:
+    # The live candidate row and the session check make a tombstone or a departure end the
+    # candidate's reads at once, at no extra round trip.
     return (
         _APPLICATION.c.candidate_id == candidate_id,
         _CANDIDATE.c.deleted.is_(false()),
         _APPLICATION.c.deleted.is_(false()),
         _INTERVIEW.c.deleted.is_(false()),
         _POSITION.c.deleted.is_(false()),
+        session_valid,
     )
 
 
@@ -190,8 +237,9 @@ CANDIDATE_PARAM = "scope_candidate_id"
 def candidate_interview_rows(*columns: ColumnElement[Any]) -> Select[Any]:
     """Return a Core query of `columns` over one candidate's own live interviews.
 
-    The same scope as `candidate_interviews`, built once and reused: the candidate is a required
-    bound parameter, so run it with `candidate_params(viewer)` (a query run without it fails).
+    The same scope as `candidate_interviews`, built once and reused: the candidate and the
+    session are required bound parameters, so run it with `candidate_params(viewer)` (a query
+    run without them fails). No rows may also mean the session ended (`ensure_session_current`).
     The FROM clause joins interview, application, position and candidate (use their
     `__table__` columns); callers may outer-join more.
     """
@@ -200,13 +248,14 @@ def candidate_interview_rows(*columns: ColumnElement[Any]) -> Select[Any]:
         .join(_POSITION, _POSITION.c.id == _APPLICATION.c.position_id)
         .join(_CANDIDATE, _CANDIDATE.c.id == _APPLICATION.c.candidate_id)
     )
-    scope = _candidate_scope(bindparam(CANDIDATE_PARAM, type_=String, required=True))
+    candidate = bindparam(CANDIDATE_PARAM, type_=String, required=True)
+    scope = _candidate_scope(candidate, session_still_valid())
     return select(*columns).select_from(joined).where(*scope)
 
 
-def candidate_params(viewer: Viewer) -> dict[str, str]:
+def candidate_params(viewer: Viewer) -> dict[str, Any]:
     """The parameters of `candidate_interview_rows` for this viewer (refusing non-candidates)."""
-    return {CANDIDATE_PARAM: require_candidate(viewer)}
+    return {CANDIDATE_PARAM: require_candidate(viewer), **session_params(viewer)}
 
 
 def candidate_interviews(viewer: Viewer) -> Select[Interview, Application, Position]:
@@ -217,7 +266,8 @@ def candidate_interviews(viewer: Viewer) -> Select[Interview, Application, Posit
         .join(Application, Application.id == Interview.application_id)
         .join(Position, Position.id == Application.position_id)
         .join(Candidate, Candidate.id == Application.candidate_id)
-        .where(*_candidate_scope(candidate_id))
+        .where(*_candidate_scope(candidate_id, session_still_valid()))
+        .params(**session_params(viewer))
     )
 
 

@@ -1,4 +1,5 @@
-"""Tables of what the backend itself does: deliveries, decisions, flags, reminders, policies."""
+"""Tables of what the backend itself does: deliveries, decisions, flags, reminders, policies,
+ended sessions."""
 
 from __future__ import annotations
 
@@ -124,3 +125,20 @@ class ScorePolicy(Base):
     config: Mapped[dict[str, Any]] = mapped_column(JSONType)
     updated_by: Mapped[str | None] = mapped_column(String(64))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class SessionRevocation(Base):
+    """A DingTalk user's mini-app sessions issued at or before `revoked_at` are void.
+
+    Keyed by the DingTalk user, not by a candidate or staff row: membership of the organisation
+    is DingTalk's fact about the user, and it must end the sessions of staff and of candidates
+    whose DingTalk id came from the EHR too (rows the EHR still lists). One row per user, moved
+    forward by each revocation; a later login (the user rejoined) is issued after it and valid.
+    Tombstones need no row: the session checks read the live candidate and staff rows.
+    """
+
+    __tablename__ = "session_revocation"
+
+    dingtalk_user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    revoked_at: Mapped[datetime]
+    reason: Mapped[str] = mapped_column(String(64))

@@ -94,6 +94,36 @@ def runtime(settings: Settings, engine: Engine) -> Iterator[Runtime]:
     redis.close()
 
 
+@pytest.fixture(scope="session")
+def sqlite_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    url = f"sqlite:///{tmp_path_factory.mktemp('poison') / 'cache.db'}"
+    upgrade_database(url)
+    engine = make_engine(url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(params=["postgresql", "sqlite"])
+def any_runtime(request: pytest.FixtureRequest, runtime: Runtime) -> Iterator[Runtime]:
+    """The test runtime on PostgreSQL, or the same settings and Redis on a SQLite file (the
+    embedded default): for what must behave alike on both, such as hostile input."""
+    if request.param == "postgresql":
+        yield runtime
+        return
+    engine: Engine = request.getfixturevalue("sqlite_engine")
+    _empty_tables(engine)
+    url = engine.url.render_as_string(hide_password=False)
+    lite = Runtime(
+        # The mini-app's read pool is built from the URL: it must be the SQLite file's too.
+        settings=runtime.settings.model_copy(update={"DATABASE_URL": url}),
+        engine=engine,
+        session_factory=make_session_factory(engine),
+        redis=runtime.redis,
+    )
+    yield lite
+    lite.run_closers()
+
+
 @pytest.fixture
 def app(runtime: Runtime) -> Flask:
     from web import create_app

@@ -16,7 +16,7 @@ from jobs.dispatch import make_dispatcher
 from miniapp_api import init_app as init_miniapp_api
 from storage.outbox_dispatch import install_outbox_dispatch
 from storage.runtime import Runtime, build_runtime
-from web import errors, h5, health
+from web import errors, h5, health, input_guard
 from web.cli_dingtalk import dingtalk as dingtalk_cli
 from web.cli_ehr import ehr as ehr_cli
 from web.cli_reminders import reminders as reminders_cli
@@ -61,6 +61,7 @@ def create_app(
     install_outbox_dispatch(runtime.session_factory, make_dispatcher(runtime.redis))
 
     errors.init_app(app)
+    input_guard.init_app(app)
     app.register_blueprint(health.bp)
     app.register_blueprint(ehr_webhook_bp)
     app.register_blueprint(h5.bp)

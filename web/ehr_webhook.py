@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from datetime import UTC, datetime
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
 from services.ehr_sync import check_batch, ingest_events
 from services.errors import InvalidInput, Unauthenticated
+from storage.safe_input import JsonInputError, ascii_int, loads_batch
 
 bp = Blueprint("ehr_webhook", __name__)
 SIGNATURE_PREFIX = "v1="
@@ -28,15 +28,18 @@ def verify_signature(
     """Raise Unauthenticated unless the headers sign `body` with `secret` within the window."""
     if not timestamp or not signature:
         raise Unauthenticated("X-EHR-Timestamp and X-EHR-Signature are required", code="unsigned")
-    if not timestamp.isdigit() or len(timestamp) > 12:
+    seconds = ascii_int(timestamp, max_digits=12)
+    if seconds is None:
         raise Unauthenticated("X-EHR-Timestamp must be Unix seconds", code="bad_timestamp")
-    if abs(now.timestamp() - int(timestamp)) > tolerance_seconds:
+    if abs(now.timestamp() - seconds) > tolerance_seconds:
         raise Unauthenticated(
             f"X-EHR-Timestamp is more than {tolerance_seconds} s from the server's clock",
             code="timestamp_out_of_window",
         )
     expected = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
-    if not hmac.compare_digest(SIGNATURE_PREFIX + expected.hexdigest(), signature.strip()):
+    if not hmac.compare_digest(
+        (SIGNATURE_PREFIX + expected.hexdigest()).encode(), signature.strip().encode()
+    ):
         raise Unauthenticated("X-EHR-Signature does not match", code="bad_signature")
 
 
@@ -55,10 +58,12 @@ def receive_events() -> Response:
         now=now,
         tolerance_seconds=settings.EHR_TIMESTAMP_TOLERANCE_SECONDS,
     )
+    # Parsed only now that the signature holds; a value orjson refuses inside one event (a
+    # 5,000-digit number, NaN) becomes that event's rejection, not the batch's.
     try:
-        payload = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InvalidInput("the body is not JSON", code="invalid_json") from exc
+        payload = loads_batch(body)
+    except JsonInputError as exc:
+        raise InvalidInput(str(exc), code="invalid_json") from None
     events = check_batch(payload)
     result = ingest_events(db_session(), events, source="push", received_at=now)
     return jsonify(result.answer())

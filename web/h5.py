@@ -49,6 +49,8 @@ def page_config(settings: Settings) -> dict[str, object]:
         "clientId": settings.DINGTALK_APP_KEY or "",
         "sandboxUrl": sandbox_url(settings),
         "lang": settings.NOTIFY_LANGUAGE,
+        # The rule of cards/links.py: http links only outside production (web/static/app/links.js).
+        "allowHttpLinks": not settings.is_production,
     }
 
 

@@ -39,14 +39,29 @@ def visible(rule: dict[str, Any] | None, data: dict[str, str]) -> bool:
     return all(check(rule[name]) for name, check in checks.items() if name in rule)
 
 
+# CommonMark's backslash escapes: `\*` is a literal `*`, never emphasis (the backend escapes
+# EHR text this way, cards/links.py `escape_markdown`).
+ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
+
+
+def _line(raw: str) -> str:
+    kept: list[str] = []
+
+    def hold(match: re.Match[str]) -> str:
+        # Escaped characters wait in private-use placeholders while the markup is read.
+        kept.append(match.group(1))
+        return f"\ue000{len(kept) - 1}\ue001"
+
+    held = ESCAPED.sub(hold, raw)
+    heading = re.match(r"^(#{1,6})\s+(.*)$", held)
+    line = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", escape(heading.group(2) if heading else held))
+    line = re.sub("\ue000(\\d+)\ue001", lambda m: escape(kept[int(m.group(1))]), line)
+    return f"<b>{line}</b>" if heading else line
+
+
 def markdown(text: str) -> str:
-    """Just enough markdown for card text: headings, bold, line breaks."""
-    out = []
-    for raw in escape(text).splitlines():
-        heading = re.match(r"^(#{1,6})\s+(.*)$", raw)
-        line = re.sub(r"\*\*(.+?)\*\*", r"<b>\1</b>", heading.group(2) if heading else raw)
-        out.append(f"<b>{line}</b>" if heading else line)
-    return "<br>".join(out)
+    """Just enough markdown for card text: backslash escapes, headings, bold, line breaks."""
+    return "<br>".join(_line(raw) for raw in text.splitlines())
 
 
 def _json_list(raw: str) -> list[Any]:

@@ -147,7 +147,7 @@ def test_extend_moves_the_deadline_and_queues_the_write_back(scored: Runtime) ->
     assert events[0].payload["deadline_at"] == (NOW + timedelta(hours=24)).isoformat()
 
 
-@pytest.mark.parametrize("hours", ["0", "9999", "-1", "x"])
+@pytest.mark.parametrize("hours", ["0", "9999", "-1", "x", "²", "١٢", "9" * 40, 24.5])
 def test_extend_refuses_odd_hours(scored: Runtime, hours: str) -> None:
     assert click(scored, HR_LI, "extend", interview_id="iv-2", hours=hours).outcome == "invalid"
 

@@ -2,10 +2,14 @@
 // interviews and reports, and the HR views (positions, ranked applications, stats, decisions).
 // Plain ES module, no build step. Every text node is created with textContent (no innerHTML).
 
+import { safeUrl } from "./links.js";
+
 const CONFIG = Object.assign(
-  { apiBase: "/api/v1", corpId: "", clientId: "", sandboxUrl: null, lang: "zh" },
+  { apiBase: "/api/v1", corpId: "", clientId: "", sandboxUrl: null, lang: "zh", allowHttpLinks: false },
   window.MI_CONFIG || {},
 );
+// Attributes a browser follows: whatever reaches them (EHR data included) passes safeUrl.
+const URL_ATTRS = new Set(["href", "src", "action", "formaction", "xlink:href"]);
 // DingTalk's documented JSAPI; loaded only inside the DingTalk client.
 const JSAPI_URL = "https://g.alicdn.com/dingding/dingtalk-jsapi/3.0.25/dingtalk.open.js";
 const SESSION_KEY = "mi.session";
@@ -136,7 +140,11 @@ function h(tag, attrs = {}, ...children) {
     if (key === "class") el.className = value;
     else if (key.startsWith("on")) el.addEventListener(key.slice(2), value);
     else if (key === "style") Object.assign(el.style, value);
-    else el.setAttribute(key, value === true ? "" : value);
+    else if (URL_ATTRS.has(key)) {
+      // A refused URL leaves the element without it: a link that goes nowhere, never javascript:.
+      const url = safeUrl(String(value), { allowHttp: CONFIG.allowHttpLinks });
+      if (url != null) el.setAttribute(key, url);
+    } else el.setAttribute(key, value === true ? "" : value);
   }
   for (const child of children.flat(Infinity)) {
     if (child == null || child === false) continue;
