@@ -68,7 +68,7 @@ def make_events(n: int) -> list[dict[str, Any]]:
 
 def cache_rows(events: list[dict[str, Any]]) -> dict[str, list[dict[str, Any]]]:
     """The rows the cache ends up with, per table, for the raw baseline."""
-    from services.ehr_contract import ParsedEvent, parse_event
+    from services.ehr.contract import ParsedEvent, parse_event
     from storage.ehr_cache import COLLECTIONS, scalar_fields
     from storage.models import ENTITY_MODELS
 

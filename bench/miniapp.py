@@ -195,8 +195,8 @@ def _copy(cur: Any, target: str, rows: Any) -> None:
 
 
 def _tokens(n: int) -> list[tuple[str, str]]:
-    from services.sessions import issue_session_token
-    from services.visibility import Viewer
+    from services.access.sessions import issue_session_token
+    from services.access.visibility import Viewer
 
     now = datetime.now(UTC)
     picks = random.Random(11).sample(range(CANDIDATES), n)
@@ -282,8 +282,8 @@ def _run_load(
 
 
 def _time_stats(port: int, runs: int) -> dict[str, float]:
-    from services.sessions import issue_session_token
-    from services.visibility import Viewer
+    from services.access.sessions import issue_session_token
+    from services.access.visibility import Viewer
 
     token = issue_session_token(
         SECRET,

@@ -7,7 +7,7 @@ Without DATABASE_URL it re-runs itself under tests/support/with-services.sh (thr
 and Redis). Seeds N interviews (default 1M, one application each) with invitations spread over the
 last year and realistic statuses, server-side with generate_series. Then, as of a fixed `now`:
 
-* the sweep's candidate query (`services.reminders.candidates_query`: three range scans on the
+* the sweep's candidate query (`services.clock.reminders.candidates_query`: three range scans on the
   (status, invited_at) and (status, deadline_at) indexes), median of repeated runs, with its plan;
 * the same query with index scans disabled (a full scan), in the same run, and the ratio;
 * the whole `sweep_reminders` call: the first run (fires everything due in the look-back window)
@@ -96,7 +96,7 @@ def main() -> int:
     from sqlalchemy import text
 
     from config import Settings
-    from services.reminders import candidates_query, rules_from_settings, sweep_reminders
+    from services.clock.reminders import candidates_query, rules_from_settings, sweep_reminders
     from storage.base import Base
     from storage.db import make_engine, make_session_factory, upgrade_database
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from services.card_actions import CardActionResult, handle_card_action
+from services.card_actions.handle import CardActionResult, handle_card_action
 from storage.runtime import Runtime
 from storage.safe_input import JsonInputError, loads, problem_of
 

@@ -17,8 +17,8 @@ import requests
 
 from clients.dingtalk import DingTalkError, DingTalkUserNotFound
 from jobs import context
-from services import bot_commands
-from services.bot_commands import BotPolicy, Reply
+from services.chat import commands as bot_commands
+from services.chat.commands import BotPolicy, Reply
 from storage import redis_keys
 
 log = logging.getLogger(__name__)

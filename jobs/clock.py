@@ -17,9 +17,9 @@ from typing import Any, TypeVar
 from redis.exceptions import LockError
 
 from jobs import context
-from services.no_show import AlertAction, no_show_rules_from_settings, sweep_no_show_alerts
-from services.reminders import ReminderAction, rules_from_settings, sweep_reminders
-from services.score_policy import (
+from services.clock.no_show import AlertAction, no_show_rules_from_settings, sweep_no_show_alerts
+from services.clock.reminders import ReminderAction, rules_from_settings, sweep_reminders
+from services.decisions.policy import (
     PolicyAction,
     apply_score_policies,
     policy_defaults_from_settings,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from clients.dingtalk import DingTalkClient
-from services.notify_policy import NotifyPolicy
+from services.notify.policy import NotifyPolicy
 from storage.runtime import Runtime
 
 

@@ -13,8 +13,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from jobs.queues import NOTIFY_QUEUE, queue
-from services import notify_catalog  # noqa: F401  (fills the planner registry)
-from services.notify_registry import PLANNERS
+from services.notify import catalog as notify_catalog  # noqa: F401  (fills the planner registry)
+from services.notify.registry import PLANNERS
 from storage.outbox_dispatch import Dispatcher
 from storage.sync_models import OutboxEvent
 

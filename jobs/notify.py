@@ -17,13 +17,11 @@ from clients.dingtalk import (
 )
 from jobs import context
 from jobs.dispatch import sweep_outbox
-from services import (
-    deliveries,
-    notifications,
-    notify_catalog,  # noqa: F401  (registers every card kind)
-)
-from services.deliveries import DeliveryWork
-from services.notify_policy import NotifyPolicy
+from services.notify import catalog as notify_catalog  # noqa: F401  (registers every card kind)
+from services.notify import deliveries
+from services.notify import planning as notifications
+from services.notify.deliveries import DeliveryWork
+from services.notify.policy import NotifyPolicy
 from storage.runtime import Runtime
 
 log = logging.getLogger(__name__)

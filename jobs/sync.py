@@ -27,8 +27,8 @@ from sqlalchemy.orm import Session
 from clients.ehr import EhrClient
 from jobs import context
 from jobs.process import bulk_gc
-from services.ehr_reconcile import reconcile_absent_entities
-from services.ehr_sync import (
+from services.ehr.reconcile import reconcile_absent_entities
+from services.ehr.sync import (
     FEED_CURSOR,
     SUMMARY_KEYS,
     IngestResult,

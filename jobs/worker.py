@@ -15,7 +15,7 @@ from jobs import context
 from jobs.dispatch import make_dispatcher
 from jobs.process import start_process
 from jobs.queues import ALL_QUEUES, queue
-from services.notify_policy import policy_from_settings
+from services.notify.policy import policy_from_settings
 from storage.outbox_dispatch import install_outbox_dispatch
 from storage.runtime import make_redis
 

@@ -14,9 +14,9 @@ from datetime import UTC, datetime
 from clients.ehr import EhrClient, EhrConflict, EhrError, EhrTransientError
 from jobs import context
 from jobs.notify import deliver_outbox_event
-from services import notify_decisions
-from services.card_click import OUTBOX_DEADLINE_EXTENDED, OUTBOX_REQUIREMENT_REVIEWED
-from services.notify_decisions import Writeback
+from services.card_actions.click import OUTBOX_DEADLINE_EXTENDED, OUTBOX_REQUIREMENT_REVIEWED
+from services.decisions import cards as notify_decisions
+from services.decisions.cards import Writeback
 
 log = logging.getLogger(__name__)
 

@@ -13,10 +13,10 @@ from sqlalchemy.orm import Session
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 
+from services.access.score_visibility import parse_visibility
+from services.access.sessions import ensure_session_current, verify_session_token
+from services.access.visibility import Viewer
 from services.errors import DomainError, Unauthenticated
-from services.score_visibility import parse_visibility
-from services.sessions import ensure_session_current, verify_session_token
-from services.visibility import Viewer
 from storage.db import make_engine
 from storage.fastread import KeptReader, PooledReader
 from storage.runtime import Runtime
@@ -136,7 +136,7 @@ def viewer() -> Viewer:
     caller = verify_session_token(secret, token.strip(), now=now())
     # Staff requests check the session here (one small query beside their dearer ones); a
     # candidate's own views check it inside the query they make anyway, so the hot candidate
-    # path pays no extra round trip (services/sessions.py).
+    # path pays no extra round trip (services/access/sessions.py).
     if caller.is_staff:
         ensure_session_current(read_db(), caller)
     return caller

@@ -16,8 +16,8 @@ from miniapp_api import context as c
 from miniapp_api.ratelimit import check_login_rate
 from miniapp_api.schemas import LoginRequest, LoginResponse
 from miniapp_api.spec import endpoint
+from services.access.sessions import identify_person, issue_session_token
 from services.errors import Unauthenticated
-from services.sessions import identify_person, issue_session_token
 
 bp = Blueprint("auth", __name__)
 log = logging.getLogger(__name__)

@@ -9,9 +9,9 @@ from flask import Blueprint
 from miniapp_api import context as c
 from miniapp_api.schemas import CandidateInterviewList, CandidateReport
 from miniapp_api.spec import Answer, answer, endpoint
-from services import candidate_views
-from services.candidate_views import get_report_for_candidate, list_interviews_for_candidate
-from services.visibility import require_candidate
+from services.access.visibility import require_candidate
+from services.views import candidate as candidate_views
+from services.views.candidate import get_report_for_candidate, list_interviews_for_candidate
 
 bp = Blueprint("candidate", __name__)
 

@@ -21,15 +21,15 @@ from miniapp_api.schemas import (
 )
 from miniapp_api.serialize import application_report
 from miniapp_api.spec import endpoint
-from services.decisions import record_decision
-from services.flags import flag_score
-from services.hr_views import (
+from services.decisions.decide import record_decision
+from services.decisions.flags import flag_score
+from services.views.hr import (
     ApplicationQuery,
     get_application_report_for_hr,
     list_applications_for_position,
     list_positions_for_viewer,
 )
-from services.position_stats import get_position_stats
+from services.views.position_stats import get_position_stats
 
 bp = Blueprint("hr", __name__)
 

@@ -14,8 +14,7 @@ from pydantic import Field
 from miniapp_api import context as c
 from miniapp_api.schemas import DecisionOut, Model
 from miniapp_api.spec import endpoint
-from services.errors import NotFound
-from services.score_policy import (
+from services.decisions.policy import (
     PolicyConfig,
     PolicyView,
     dry_run_policy,
@@ -25,6 +24,7 @@ from services.score_policy import (
     policy_defaults_from_settings,
     update_policy,
 )
+from services.errors import NotFound
 from storage.safe_input import ascii_int
 
 bp = Blueprint("policies", __name__)

@@ -8,7 +8,7 @@ from miniapp_api.schemas import (
     PositionRef,
     ScoreVersion,
 )
-from services.hr_views import ApplicationReport as Report
+from services.views.hr import ApplicationReport as Report
 from storage.sync_models import ChangeHistory
 
 

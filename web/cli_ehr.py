@@ -12,8 +12,8 @@ from flask.cli import AppGroup
 from clients.ehr import EhrError
 from jobs.process import bulk_gc
 from jobs.sync import PullAlreadyRunning, PullProgress, iter_pull
-from services.ehr_admin import list_dead_letter_views, list_history_views, replay_dead_letters
-from services.ehr_sync import list_overdue_held_events, retry_held_events
+from services.ehr.admin import list_dead_letter_views, list_history_views, replay_dead_letters
+from services.ehr.sync import list_overdue_held_events, retry_held_events
 from services.errors import DomainError
 from storage.models import ENTITY_MODELS
 from storage.runtime import Runtime

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, Response, current_app, jsonify, request
 
-from services.ehr_sync import check_batch, ingest_events
+from services.ehr.sync import check_batch, ingest_events
 from services.errors import InvalidInput, Unauthenticated
 from storage.safe_input import JsonInputError, ascii_int, loads_batch
 

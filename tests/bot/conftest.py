@@ -21,7 +21,7 @@ from jobs import context
 from jobs.queues import ALL_QUEUES, queue
 from sandbox.dingtalk.testing import loopback_env, running_sandbox
 from sandbox.ehr.testing import running_demo_ehr
-from services.notify_policy import policy_from_settings
+from services.notify.policy import policy_from_settings
 from storage.db import make_session_factory
 from storage.runtime import Runtime, make_redis
 from tests.conftest import _empty_tables, make_test_settings

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from jobs.notify import deliver_outbox_event
-from services.notifications import out_track_id
-from services.recipients import Recipient
+from services.notify.planning import out_track_id
+from services.notify.recipients import Recipient
 from storage.models import Application
 from storage.runtime import Runtime
 from storage.sync_models import OutboxEvent

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from services.card_actions import CardActionResult, handle_card_action
+from services.card_actions.handle import CardActionResult, handle_card_action
 from storage.action_models import Decision, ScoreFlag
 from storage.models import Interview
 from storage.runtime import Runtime

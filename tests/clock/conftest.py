@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from config import Settings
-from services.reminders import ReminderRules, rules_from_settings
+from services.clock.reminders import ReminderRules, rules_from_settings
 from storage.runtime import Runtime
 from storage.sync_models import OutboxEvent
 from tests.miniapp import factory as f

@@ -13,9 +13,9 @@ from clients.dingtalk import make_dingtalk_client
 from jobs import context
 from jobs.notify import deliver_outbox_event
 from sandbox.dingtalk.testing import running_sandbox
-from services.no_show import no_show_rules_from_settings, sweep_no_show_alerts
-from services.notify_policy import policy_from_settings
-from services.reminders import ReminderRules, sweep_reminders
+from services.clock.no_show import no_show_rules_from_settings, sweep_no_show_alerts
+from services.clock.reminders import ReminderRules, sweep_reminders
+from services.notify.policy import policy_from_settings
 from storage.models import Interview
 from storage.runtime import Runtime
 from storage.sync_models import OutboxEvent
@@ -166,7 +166,7 @@ def test_a_follow_up_action_updates_every_hr_copy_of_the_card(
 ) -> None:
     from datetime import UTC, datetime
 
-    from services.card_actions import handle_card_action
+    from services.card_actions.handle import handle_card_action
 
     invite(org, 1, invited_at=at(WED, 10), deadline_at=at(WED, 72))
     sweep_reminders(org, now=at(WED, 34), rules=rules)  # the HR follow-up is due

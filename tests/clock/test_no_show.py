@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from config import Settings
-from services.no_show import NoShowRules, no_show_rules_from_settings, sweep_no_show_alerts
+from services.clock.no_show import NoShowRules, no_show_rules_from_settings, sweep_no_show_alerts
 from storage.models import Interview
 from tests.clock.conftest import WED, at, invite, outbox
 

@@ -7,7 +7,7 @@ from datetime import datetime
 import pytest
 
 from config import Settings
-from services.quiet_hours import is_quiet, next_window_open, working_hours_from_settings
+from services.clock.quiet_hours import is_quiet, next_window_open, working_hours_from_settings
 from tests.clock.conftest import CN
 from tests.conftest import make_test_settings
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.reminders import ReminderRules, schedule_version, sweep_reminders
+from services.clock.reminders import ReminderRules, schedule_version, sweep_reminders
 from storage.action_models import Reminder
 from storage.models import Interview
 from storage.runtime import Runtime

@@ -7,9 +7,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from config import Settings
-from services.decisions import record_decision
-from services.errors import Conflict, Forbidden, InvalidInput
-from services.score_policy import (
+from services.decisions.decide import record_decision
+from services.decisions.policy import (
     DimensionMinimum,
     PolicyConfig,
     apply_score_policies,
@@ -18,6 +17,7 @@ from services.score_policy import (
     policy_defaults_from_settings,
     update_policy,
 )
+from services.errors import Conflict, Forbidden, InvalidInput
 from storage.action_models import Decision
 from storage.models import Application, Requirement, Score
 from storage.sync_models import OutboxEvent

@@ -12,7 +12,7 @@ from sqlalchemy import func, select, text
 from clients.ehr import EhrTransientError
 from jobs.sync import iter_pull
 from sandbox.ehr import events as ev
-from services.ehr_sync import ingest_events, retry_held_events
+from services.ehr.sync import ingest_events, retry_held_events
 from storage.db import make_engine, make_session_factory, upgrade_database
 from storage.ehr_bulk import insert_ignore, insert_rows, table_of
 from storage.ehr_log import begin_applying, get_cursor

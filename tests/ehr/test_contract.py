@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from sandbox.ehr import events as ev
-from services.ehr_contract import ENTITY_FIELDS, ParsedEvent, Rejection, parse_event
+from services.ehr.contract import ENTITY_FIELDS, ParsedEvent, Rejection, parse_event
 
 
 def _parsed(raw: Any) -> ParsedEvent:

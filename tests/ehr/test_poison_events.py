@@ -145,7 +145,7 @@ def test_a_dead_letter_of_a_poisoned_event_replays_as_a_rejection(runtime: Runti
     client = create_app(runtime=runtime, test_config={"TESTING": True}).test_client()
     body = _batch_text("nul in a name").encode()
     client.post("/ehr/events", data=body, headers=ev.sign(body, "test-webhook-secret"))
-    from services.ehr_admin import replay_dead_letters
+    from services.ehr.admin import replay_dead_letters
 
     (letter,) = _letters(runtime)
     with runtime.session_factory() as session:

@@ -143,7 +143,7 @@ def test_full_sync_refuses_to_tombstone_too_much_unless_forced(
     with sync_runtime.session_factory() as session:
         from datetime import UTC, datetime
 
-        from services.ehr_sync import ingest_events
+        from services.ehr.sync import ingest_events
 
         ingest_events(session, _candidates(20), source="push", received_at=datetime.now(UTC))
     feed_events(demo_ehr, _candidates(20)[:17])  # the feed lost 3 of 20: 15% > 10%
@@ -170,7 +170,7 @@ def test_full_sync_within_the_share_tombstones_without_force(
     with sync_runtime.session_factory() as session:
         from datetime import UTC, datetime
 
-        from services.ehr_sync import ingest_events
+        from services.ehr.sync import ingest_events
 
         ingest_events(
             session,

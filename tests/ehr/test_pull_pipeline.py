@@ -24,7 +24,7 @@ from clients.ehr import FeedPage
 from jobs.sync import iter_pull, pull_lock_key, run_pull
 from sandbox.ehr import events as ev
 from sandbox.ehr.scenario import load_org, scenario_events
-from services.ehr_sync import begin_feed_page, commit_feed_page, must_wait, parse_events
+from services.ehr.sync import begin_feed_page, commit_feed_page, must_wait, parse_events
 from storage.db import make_engine, make_session_factory, upgrade_database
 from storage.ehr_log import get_cursor
 from storage.models import Application, Candidate, Interview

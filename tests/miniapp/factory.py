@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from services.sessions import issue_session_token
-from services.visibility import CANDIDATE, STAFF, Viewer
+from services.access.sessions import issue_session_token
+from services.access.visibility import CANDIDATE, STAFF, Viewer
 from storage.models import (
     Application,
     Candidate,

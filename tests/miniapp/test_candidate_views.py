@@ -11,7 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from services.candidate_views import next_step_code
+from services.views.candidate import next_step_code
 from storage.db import upgrade_database
 from storage.runtime import Runtime, build_runtime
 from tests.conftest import make_test_settings
@@ -233,8 +233,8 @@ def test_answers_serialize_exactly_as_their_documented_models(
     from miniapp_api.routes_candidate import InterviewList
     from miniapp_api.schemas import CandidateInterviewList, CandidateReport
     from miniapp_api.spec import answer
-    from services import candidate_views as cv
-    from services.sessions import verify_session_token
+    from services.access.sessions import verify_session_token
+    from services.views import candidate as cv
 
     token = _candidate_world(session)
     viewer = verify_session_token(f.SECRET, token, now=f.NOW)

@@ -10,7 +10,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.decisions import record_decision
+from services.decisions.decide import record_decision
 from services.errors import Conflict
 from storage.action_models import Decision, ScoreFlag
 from storage.models import Application, Staff

@@ -15,8 +15,8 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from services.sessions import issue_session_token
-from services.visibility import Viewer
+from services.access.sessions import issue_session_token
+from services.access.visibility import Viewer
 from storage.runtime import Runtime
 from tests.conftest import make_test_settings
 from tests.miniapp import factory as f

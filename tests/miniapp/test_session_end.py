@@ -19,10 +19,10 @@ from clients.dingtalk import make_dingtalk_client
 from jobs import bot as bot_jobs
 from jobs import context
 from sandbox.ehr import events as ev
-from services.bot_commands import unlink_org_user
-from services.ehr_reconcile import reconcile_absent_entities
-from services.notify_policy import policy_from_settings
-from services.sessions import TOKEN_SALT
+from services.access.sessions import TOKEN_SALT
+from services.chat.commands import unlink_org_user
+from services.ehr.reconcile import reconcile_absent_entities
+from services.notify.policy import policy_from_settings
 from storage.action_models import SessionRevocation
 from storage.models import ENTITY_MODELS, Candidate
 from storage.runtime import Runtime

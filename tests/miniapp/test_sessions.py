@@ -9,14 +9,14 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from services.errors import Forbidden, Unauthenticated
-from services.sessions import (
+from services.access.sessions import (
     identify_person,
     issue_session_token,
     normalise_mobile,
     verify_session_token,
 )
-from services.visibility import Viewer
+from services.access.visibility import Viewer
+from services.errors import Forbidden, Unauthenticated
 from storage.models import Candidate
 from storage.sync_models import ChangeHistory
 from tests.miniapp import factory as f

@@ -1,12 +1,11 @@
-"""The scope rules of services/visibility.py, tested once, thoroughly."""
+"""The scope rules of services/access/visibility.py, tested once, thoroughly."""
 
 from __future__ import annotations
 
 import pytest
 from sqlalchemy.orm import Session
 
-from services.errors import Forbidden, NotFound
-from services.visibility import (
+from services.access.visibility import (
     department_subtree_ids,
     get_application_for_viewer,
     get_interview_for_candidate,
@@ -14,6 +13,7 @@ from services.visibility import (
     get_score_for_viewer,
     positions_in_scope,
 )
+from services.errors import Forbidden, NotFound
 from storage.models import Application, Department, Position, Score, Staff
 from tests.miniapp import factory as f
 from tests.miniapp.conftest import build_world

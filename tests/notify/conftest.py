@@ -20,7 +20,7 @@ from jobs.queues import NOTIFY_QUEUE, queue
 from sandbox.dingtalk.testing import running_sandbox
 from sandbox.ehr import events as ev
 from sandbox.ehr.scenario import _org_events, load_org
-from services.notify_policy import policy_from_settings
+from services.notify.policy import policy_from_settings
 from storage.action_models import Delivery
 from storage.db import make_session_factory
 from storage.runtime import Runtime

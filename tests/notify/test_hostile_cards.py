@@ -7,9 +7,9 @@ from datetime import timedelta
 
 from jobs.notify import deliver_outbox_event
 from sandbox.ehr import events as ev
-from services.reminders import rules_from_settings, sweep_reminders
-from services.score_policy import DimensionMinimum, PolicyConfig, update_policy
-from services.visibility import Viewer
+from services.access.visibility import Viewer
+from services.clock.reminders import rules_from_settings, sweep_reminders
+from services.decisions.policy import DimensionMinimum, PolicyConfig, update_policy
 from storage.models import Interview
 from storage.runtime import Runtime
 from storage.sync_models import OutboxEvent

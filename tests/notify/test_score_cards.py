@@ -167,7 +167,7 @@ def test_an_expired_token_mid_run_is_refreshed(
 def test_work_notice_channel_and_its_silent_duplicate_limit(
     push: Push, sim: Sim, notify_runtime: Runtime
 ) -> None:
-    from services.notify_policy import policy_from_settings
+    from services.notify.policy import policy_from_settings
     from tests.notify.conftest import install_worker_context
 
     settings = notify_runtime.settings.model_copy(update={"NOTIFY_CHANNEL": "work_notice"})

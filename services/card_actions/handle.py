@@ -1,0 +1,216 @@
+"""What a click on an HR card does: authorize, act once, answer with the new card state.
+
+Database-only and fast, because DingTalk waits at most 2 s for the answer. The EHR write-back and
+the other HR copies of the card are outbox events that jobs handle after the commit.
+
+Race safety: a click locks the application row (PostgreSQL `FOR UPDATE`), so of two HR pressing
+Advance and Reject at once the second waits, then sees the first decision and is told who made
+it. `record_decision`'s unique (application, sequence) stays the last line of defence. A card is
+decided once: a later click on any copy answers "already decided by X". Idempotency keys are
+derived from the card, so a double click is one decision.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, false, or_, select
+from sqlalchemy.orm import Session
+
+from services.access.visibility import STAFF, Viewer, get_application_for_viewer
+from services.card_actions.click import (
+    EXTRA_LABELS,
+    MAX_PARAM_CHARS,
+    REJECT_REASONS,
+    CardActionResult,
+    Click,
+    decided,
+    notice,
+    param,
+    staff_name,
+)
+from services.card_actions.followups import _approve, _extend, _flag, _remind, _review
+from services.decisions.decide import record_decision
+from services.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from storage.action_models import Decision, Delivery
+from storage.db import unit_of_work
+from storage.models import (
+    Application,
+    Interview,
+    Staff,
+)
+
+__all__ = ["CardActionResult", "handle_card_action"]
+
+
+def _clicker(session: Session, user_id: str) -> tuple[Viewer, Staff]:
+    staff = session.scalars(
+        select(Staff).where(Staff.dingtalk_user_id == user_id, Staff.deleted.is_(false()))
+    ).first()
+    if staff is None:
+        raise Forbidden("the clicking user is not HR staff", code="staff_only")
+    viewer = Viewer(
+        dingtalk_user_id=user_id, staff_id=staff.id, staff_role=staff.role, roles=(STAFF,)
+    )
+    return viewer, staff
+
+
+def _click(
+    session: Session, *, out_track_id: str, user_id: str, params: dict[str, Any], now: datetime
+) -> Click:
+    viewer, staff = _clicker(session, user_id)
+    deliveries = list(
+        session.scalars(
+            select(Delivery).where(Delivery.out_track_id == out_track_id).order_by(Delivery.id)
+        )
+    )
+    card_app = next((d.application_id for d in deliveries if d.application_id), None)
+    interview_id = param(params, "interview_id")
+    requirement_key = param(params, "requirement_id")
+    application_id = card_app
+    if requirement_key and ":" in requirement_key:
+        application_id, _, requirement_key = requirement_key.partition(":")
+    if interview_id:
+        interview = session.get(Interview, interview_id)
+        if interview is None or interview.deleted:
+            raise NotFound(f"interview {interview_id} not found")
+        application_id = interview.application_id
+    if not application_id or (card_app and application_id != card_app):
+        raise NotFound("the card does not name an application")
+    get_application_for_viewer(session, viewer, application_id)  # scope, else NotFound
+    return Click(
+        viewer=viewer,
+        staff=staff,
+        out_track_id=out_track_id,
+        application_id=application_id,
+        interview_id=interview_id,
+        requirement_key=requirement_key,
+        card_sent_at=deliveries[0].created_at if deliveries else None,
+        params={k: v for k in ("reason", "note", "hours") if (v := param(params, k))},
+        now=now,
+        lang="",
+    )
+
+
+def _earlier_decision(session: Session, click: Click) -> Decision | None:
+    """A decision this card already stands for: made from it, or made since it was sent."""
+    conditions: list[ColumnElement[bool]] = []
+    if click.interview_id:
+        conditions.append(Decision.idempotency_key.like(f"card:{click.interview_id}:%"))
+    if click.card_sent_at is not None:
+        conditions.append(Decision.created_at >= click.card_sent_at)
+    if not conditions:
+        return None
+    return session.scalars(
+        select(Decision)
+        .where(Decision.application_id == click.application_id, or_(*conditions))
+        .order_by(Decision.sequence.desc())
+    ).first()
+
+
+def _decide(session: Session, click: Click, decision: str, reason: str | None) -> CardActionResult:
+    # Serialize clicks on one application: the second waits here, then sees the first decision.
+    session.execute(
+        select(Application.id).where(Application.id == click.application_id).with_for_update()
+    )
+    key = f"card:{click.interview_id or click.application_id}:{decision}"
+    earlier = _earlier_decision(session, click)
+    if earlier is not None and earlier.idempotency_key != key:
+        session.rollback()
+        who = staff_name(session, earlier.actor_staff_id, earlier.source)
+        return decided("already_decided", earlier.decision, who, click.lang)
+    try:
+        row = record_decision(
+            session,
+            application_id=click.application_id,
+            decision=decision,
+            actor=click.viewer,
+            reason=reason,
+            source="card",
+            idempotency_key=key,
+            now=click.now,
+        )
+    except Conflict as exc:
+        if exc.code != "already_decided":
+            raise
+        with unit_of_work(session):
+            winner = _earlier_decision(session, click)
+            if winner is None:
+                raise
+            who = staff_name(session, winner.actor_staff_id, winner.source)
+            return decided("already_decided", winner.decision, who, click.lang)
+    if row.actor_staff_id != click.staff.id:
+        who = staff_name(session, row.actor_staff_id, row.source)
+        return decided("already_decided", row.decision, who, click.lang)
+    outcome = "duplicate" if earlier is not None else "done"
+    return decided(outcome, row.decision, click.staff.name, click.lang)
+
+
+def _advance(session: Session, click: Click) -> CardActionResult:
+    return _decide(session, click, "advance", None)
+
+
+def _reject(session: Session, click: Click) -> CardActionResult:
+    if click.requirement_key:
+        return _review(session, click, "rejected")
+    reason = click.params.get("reason")
+    return _decide(session, click, "reject", reason if reason in REJECT_REASONS else "other")
+
+
+def _hold(session: Session, click: Click) -> CardActionResult:
+    return _decide(session, click, "hold", None)
+
+
+def _withdraw(session: Session, click: Click) -> CardActionResult:
+    return _decide(session, click, "withdraw", "marked withdrawn from the follow-up card")
+
+
+HANDLERS: dict[str, Callable[[Session, Click], CardActionResult]] = {
+    "advance": _advance,
+    "reject": _reject,
+    "hold": _hold,
+    "withdrawn": _withdraw,
+    "withdraw": _withdraw,
+    "remind": _remind,
+    "extend": _extend,
+    "flag": _flag,
+    "approve": _approve,
+}
+
+
+def handle_card_action(
+    session: Session,
+    *,
+    out_track_id: str,
+    user_id: str,
+    action: str,
+    params: dict[str, Any],
+    now: datetime,
+    lang: str = "zh",
+) -> CardActionResult:
+    """Act on one card click by `user_id` and return the card state to answer DingTalk with."""
+    handler = HANDLERS.get(action)
+    if handler is None:
+        return notice("invalid", "notice_invalid", lang)
+    try:
+        click = _click(
+            session,
+            out_track_id=out_track_id[:MAX_PARAM_CHARS],
+            user_id=user_id,
+            params=params,
+            now=now,
+        )
+        click = Click(**{**click.__dict__, "lang": lang})
+        return handler(session, click)
+    except (NotFound, Forbidden):
+        session.rollback()
+        return notice("not_permitted", "notice_not_permitted", lang)
+    except InvalidInput:
+        session.rollback()
+        return notice("invalid", "notice_invalid", lang)
+    except DomainError as exc:  # Conflict: the card stays as it is, the clicker is told why
+        session.rollback()
+        key = f"notice_{exc.code}"
+        return notice("refused", key if key in EXTRA_LABELS else "notice_refused", lang)
