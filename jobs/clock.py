@@ -29,7 +29,6 @@ from storage.runtime import Runtime
 
 log = logging.getLogger(__name__)
 LOCK_SECONDS = 300
-SWEEPS = ("reminders", "no-show", "policies")
 T = TypeVar("T")
 
 

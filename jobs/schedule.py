@@ -1,4 +1,4 @@
-"""The one registry of periodic jobs. The scheduler reconciles Redis with it at every start."""
+"""The one registry of periodic jobs: the scheduler enqueues each period of each job once."""
 
 from __future__ import annotations
 

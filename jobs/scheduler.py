@@ -6,7 +6,6 @@ claimed with SET NX on a slot key, so a period is enqueued exactly once whoever 
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 from collections.abc import Iterable
@@ -20,22 +19,6 @@ from jobs.schedule import REGISTRY, PeriodicJob
 from storage import redis_keys
 
 log = logging.getLogger(__name__)
-REGISTRY_KEY = f"{redis_keys.PREFIX}:scheduler:registry"
-
-
-def reconcile(redis: Redis, registry: Iterable[PeriodicJob]) -> None:
-    """Replace the published registry with the code's, so removed jobs disappear at once."""
-    entries = {
-        job.name: json.dumps(
-            {"func": job.func, "every_seconds": job.every.total_seconds(), "queue": job.queue}
-        )
-        for job in registry
-    }
-    pipe = redis.pipeline()
-    pipe.delete(REGISTRY_KEY)
-    for name, description in entries.items():
-        pipe.hset(REGISTRY_KEY, name, description)
-    pipe.execute()
 
 
 def _job_id(name: str, slot: int) -> str:
@@ -80,7 +63,6 @@ def loop(
 ) -> None:
     """Claim and enqueue due jobs every tick until `stop` is set."""
     jobs = tuple(registry)
-    reconcile(redis, jobs)
     while not stop.is_set():
         try:
             for name in run_due(redis, jobs, datetime.now(UTC)):

@@ -237,7 +237,7 @@ CANDIDATE_PARAM = "scope_candidate_id"
 def candidate_interview_rows(*columns: ColumnElement[Any]) -> Select[Any]:
     """Return a Core query of `columns` over one candidate's own live interviews.
 
-    The same scope as `candidate_interviews`, built once and reused: the candidate and the
+    The one scope of a candidate's interviews, built once and reused: the candidate and the
     session are required bound parameters, so run it with `candidate_params(viewer)` (a query
     run without them fails). No rows may also mean the session ended (`ensure_session_current`).
     The FROM clause joins interview, application, position and candidate (use their
@@ -256,26 +256,3 @@ def candidate_interview_rows(*columns: ColumnElement[Any]) -> Select[Any]:
 def candidate_params(viewer: Viewer) -> dict[str, Any]:
     """The parameters of `candidate_interview_rows` for this viewer (refusing non-candidates)."""
     return {CANDIDATE_PARAM: require_candidate(viewer), **session_params(viewer)}
-
-
-def candidate_interviews(viewer: Viewer) -> Select[Interview, Application, Position]:
-    """Return a query of the candidate's own live interviews with application and position."""
-    candidate_id = require_candidate(viewer)
-    return (
-        select(Interview, Application, Position)
-        .join(Application, Application.id == Interview.application_id)
-        .join(Position, Position.id == Application.position_id)
-        .join(Candidate, Candidate.id == Application.candidate_id)
-        .where(*_candidate_scope(candidate_id, session_still_valid()))
-        .params(**session_params(viewer))
-    )
-
-
-def get_interview_for_candidate(
-    session: Session, viewer: Viewer, interview_id: str
-) -> tuple[Interview, Application, Position]:
-    """Return the candidate's own live interview (with application and position), else NotFound."""
-    row = session.execute(candidate_interviews(viewer).where(Interview.id == interview_id)).first()
-    if row is None:
-        raise NotFound(f"interview {interview_id} not found")
-    return row[0], row[1], row[2]

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from jobs.clock import clock_lock_key
 from jobs.queues import DEFAULT_QUEUE
 from jobs.schedule import REGISTRY
-from jobs.scheduler import reconcile, run_due
+from jobs.scheduler import run_due
 from storage.runtime import Runtime, make_redis
 from tests.clock.conftest import WED, at, invite, outbox
 
@@ -31,8 +31,6 @@ def test_the_clock_jobs_are_in_the_one_registry() -> None:
 def test_two_schedulers_enqueue_each_period_once(runtime: Runtime) -> None:
     other = make_redis(runtime.settings.require("REDIS_URL"))
     try:
-        reconcile(runtime.redis, REGISTRY)
-        reconcile(other, REGISTRY)
         now = datetime(2026, 11, 18, 12, 0, 30, tzinfo=UTC)
         first = run_due(runtime.redis, REGISTRY, now)
         second = run_due(other, REGISTRY, now)

@@ -12,7 +12,7 @@ import pytest
 from rq import Queue, Worker
 
 from jobs.schedule import PeriodicJob
-from jobs.scheduler import REGISTRY_KEY, reconcile, run_due
+from jobs.scheduler import run_due
 from storage.runtime import Runtime
 from tests.conftest import make_test_settings
 from tests.support.process_env import settings_env
@@ -72,14 +72,6 @@ def test_two_schedulers_enqueue_each_period_once(runtime: Runtime) -> None:
     third = run_due(runtime.redis, [job], now + timedelta(minutes=1))
     assert (first, second, third) == (["probe"], [], ["probe"])
     assert Queue("default", connection=runtime.redis).count == 2
-
-
-def test_reconcile_publishes_exactly_the_registry(runtime: Runtime) -> None:
-    old = PeriodicJob(name="old", func="builtins.print", every=timedelta(seconds=5))
-    new = PeriodicJob(name="new", func="builtins.print", every=timedelta(seconds=5))
-    reconcile(runtime.redis, [old])
-    reconcile(runtime.redis, [new])
-    assert runtime.redis.hkeys(REGISTRY_KEY) == [b"new"]
 
 
 def test_worker_stops_cleanly_on_sigterm(

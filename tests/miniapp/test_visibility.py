@@ -6,15 +6,16 @@ import pytest
 from sqlalchemy.orm import Session
 
 from services.access.visibility import (
+    candidate_interview_rows,
+    candidate_params,
     department_subtree_ids,
     get_application_for_viewer,
-    get_interview_for_candidate,
     get_position_for_viewer,
     get_score_for_viewer,
     positions_in_scope,
 )
 from services.errors import Forbidden, NotFound
-from storage.models import Application, Department, Position, Score, Staff
+from storage.models import Application, Department, Interview, Position, Score, Staff
 from tests.miniapp import factory as f
 from tests.miniapp.conftest import build_world
 
@@ -113,8 +114,9 @@ def test_candidate_sees_only_own_interviews(session: Session) -> None:
     from storage.models import Candidate
 
     viewer = f.viewer_of(candidate_row=session.get_one(Candidate, "c-1"))
-    assert get_interview_for_candidate(session, viewer, "i-own")[0].id == "i-own"
-    with pytest.raises(NotFound):
-        get_interview_for_candidate(session, viewer, "i-foreign")
+    rows = session.execute(
+        candidate_interview_rows(Interview.__table__.c.id), candidate_params(viewer)
+    ).scalars()
+    assert list(rows) == ["i-own"]
     with pytest.raises(Forbidden):
         get_application_for_viewer(session, viewer, "a-own")
