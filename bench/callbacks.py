@@ -38,10 +38,10 @@ from clients.dingtalk import CardDelivery, make_dingtalk_client  # noqa: E402
 from sandbox.dingtalk.testing import loopback_env, running_sandbox  # noqa: E402
 from storage.db import make_engine, make_session_factory, upgrade_database  # noqa: E402
 from storage.runtime import make_redis  # noqa: E402
+from tests import factories as f  # noqa: E402
 from tests.bot.conftest import listener_env  # noqa: E402
 from tests.bot.scenario import HR_LI, seed_people  # noqa: E402
 from tests.conftest import _empty_tables, make_test_settings  # noqa: E402
-from tests.miniapp import factory as f  # noqa: E402
 
 
 def percentile(values: list[float], q: float) -> float:

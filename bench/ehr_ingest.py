@@ -5,10 +5,10 @@
 
 Without DATABASE_URL it re-runs itself under tests/support/with-services.sh (throwaway PostgreSQL
 and Redis). The pull path is the real one: the demo EHR serves the change feed over HTTP and
-`jobs.sync.run_pull` applies it page by page (validation, dedupe, version checks, history, outbox,
-cursor). The baseline, measured in the same run, is a raw SQLAlchemy Core `executemany` of the
-same cache rows (every entity row and its child rows) into the same tables. The whole run is
-bounded by --timeout (an alarm) and stops by itself.
+`jobs.sync.run_pull` applies it in batches of pages, one transaction at a time (validation,
+dedupe, version checks, history, outbox, cursor). The baseline, measured in the same run, is a
+raw SQLAlchemy Core `executemany` of the same cache rows (every entity row and its child rows)
+into the same tables. The whole run is bounded by --timeout (an alarm) and stops by itself.
 """
 
 from __future__ import annotations
@@ -116,23 +116,33 @@ def raw_executemany(engine: Any, rows: dict[str, list[dict[str, Any]]]) -> float
 
 
 def run(args: argparse.Namespace) -> None:
-    import requests
-    from sqlalchemy import func, select
-
-    from config import Settings
-    from jobs.process import bulk_gc
-    from jobs.sync import run_pull
-    from sandbox.ehr.testing import running_demo_ehr
-    from storage.db import make_engine, make_session_factory, upgrade_database
-    from storage.runtime import Runtime, make_redis
-    from storage.sync_models import ChangeHistory
+    from storage.db import make_engine, upgrade_database
+    from storage.runtime import make_redis
 
     url, redis_url = os.environ["DATABASE_URL"], os.environ["REDIS_URL"]
     upgrade_database(url)
     engine = make_engine(url, pool_size=2)
+    redis = make_redis(redis_url)
+    try:
+        pulled = pull(args, engine, redis, redis_url)
+        baseline(args, engine, pulled)
+    finally:
+        redis.close()
+        engine.dispose()
+
+
+def pull(args: argparse.Namespace, engine: Any, redis: Any, redis_url: str) -> dict[str, Any]:
+    """Serve the events from the demo EHR's feed and pull them; return what was measured."""
+    import requests
+
+    from config import Settings
+    from jobs.sync import run_pull
+    from sandbox.ehr.testing import running_demo_ehr
+    from storage.db import make_session_factory
+    from storage.runtime import Runtime
+
     events = make_events(args.events)
     kinds = Counter(e["type"] for e in events)
-    n_events = len(events)
     with running_demo_ehr(api_token="bench-token") as ehr_url:
         for start in range(0, len(events), 10_000):
             requests.post(
@@ -148,14 +158,13 @@ def run(args: argparse.Namespace) -> None:
         settings = Settings(
             _env_file=None,
             APP_ENV="test",
-            DATABASE_URL=url,  # type: ignore[call-arg]
+            DATABASE_URL=os.environ["DATABASE_URL"],  # type: ignore[call-arg]
             REDIS_URL=redis_url,
             EHR_BASE_URL=ehr_url,
             EHR_API_TOKEN="bench-token",
             EHR_WEBHOOK_SECRET="x",
             EHR_PULL_PAGE_SIZE=args.page_size,
         )
-        redis = make_redis(redis_url)
         redis.flushdb()
         runtime = Runtime(
             settings=settings,
@@ -166,15 +175,25 @@ def run(args: argparse.Namespace) -> None:
         truncate(engine)
         started, cpu_started = time.perf_counter(), time.process_time()
         progress = run_pull(runtime)
-        pull_seconds = time.perf_counter() - started
+        seconds = time.perf_counter() - started
         # All threads of this process: what the one GIL had to get through.
-        pull_cpu = time.process_time() - cpu_started
-    summary = progress.summary()
+        cpu = time.process_time() - cpu_started
+    return {"kinds": kinds, "progress": progress, "seconds": seconds, "cpu": cpu}
+
+
+def baseline(args: argparse.Namespace, engine: Any, pulled: dict[str, Any]) -> None:
+    """Check what the pull stored, time the raw baseline, print both."""
+    from sqlalchemy import func, select
+
+    from jobs.process import bulk_gc
+    from storage.sync_models import ChangeHistory
+
+    progress, summary = pulled["progress"], pulled["progress"].summary()
     events = make_events(args.events)
     with engine.connect() as conn:
         history = conn.scalar(select(func.count()).select_from(ChangeHistory.__table__))
         pg_version = conn.exec_driver_sql("SHOW server_version").scalar()
-    assert summary["applied"] == n_events == len(events), summary
+    assert summary["applied"] == len(events), summary
     assert history == len(events)
     rows = cache_rows(events)
     truncate(engine)
@@ -187,14 +206,15 @@ def run(args: argparse.Namespace) -> None:
             truncate(engine)
     raw_seconds = min(raw_runs)
     n_rows = sum(len(r) for r in rows.values())
-    pull_rate = len(events) / pull_seconds
+    pull_rate = len(events) / pulled["seconds"]
     raw_rate = len(events) / raw_seconds
+    kinds = pulled["kinds"]
     print(f"events: {len(events)} ({', '.join(f'{k}={v}' for k, v in sorted(kinds.items()))})")
     print(
-        f"pull path: {pull_seconds:.2f} s, {pull_rate:,.0f} events/s "
+        f"pull path: {pulled['seconds']:.2f} s, {pull_rate:,.0f} events/s "
         f"({progress.pages} pages of {args.page_size} in {progress.transactions} transactions; "
         f"outbox rows {summary['outbox']}); "
-        f"pull process CPU {pull_cpu:.2f} s"
+        f"pull process CPU {pulled['cpu']:.2f} s"
     )
     print(
         f"raw Core executemany of the same {n_rows} cache rows: {raw_seconds:.2f} s, "
@@ -206,8 +226,6 @@ def run(args: argparse.Namespace) -> None:
         f"{platform.processor() or platform.machine()}, Python {platform.python_version()}, "
         f"PostgreSQL {pg_version}"
     )
-    redis.close()
-    engine.dispose()
 
 
 def main() -> int:

@@ -10,6 +10,11 @@ endpoint of the 10k-application position. Bounded: every phase has a fixed durat
 Needs DATABASE_URL (PostgreSQL) and REDIS_URL; the database's tables are emptied first unless
 --skip-seed reuses a seeded one (point DATABASE_URL at a server that outlives the run).
 --stats-only times just the stats endpoint (--stats-runs requests; median and p95).
+
+Beside throughput, each kind reports the CPU one request costs (from /proc: the gunicorn
+workers, the PostgreSQL backends serving them when the server is local, and the load
+processes) and the ratio of those costs to the bare endpoint's. On a busy shared machine the
+throughput ratio moves with whatever else runs; the CPU a request costs moves much less.
 """
 
 from __future__ import annotations
@@ -26,17 +31,15 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-CANDIDATES = 100_000
-INTERVIEWS_PER_APPLICATION = 3
-BIG_POSITION_APPLICATIONS = 10_000
-POSITIONS = 100
+from bench.miniapp_seed import CANDIDATES, seed  # noqa: E402 (needs the path above)
+
 SECRET = "bench-secret-key-that-is-long-enough-0123456789"
 
 
@@ -53,145 +56,6 @@ def bench_app() -> Any:
         return jsonify({"ok": True, "items": []})
 
     return app
-
-
-def _seed(database_url: str) -> None:
-    from sqlalchemy import text
-
-    from storage.base import Base
-    from storage.db import make_engine, upgrade_database
-
-    upgrade_database(database_url)
-    engine = make_engine(database_url)
-    tables = ", ".join(t.name for t in reversed(Base.metadata.sorted_tables))
-    with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-    now = datetime.now(UTC)
-    rng = random.Random(7)
-    raw = engine.raw_connection()
-    try:
-        cur = raw.cursor()
-        _copy(
-            cur,
-            "department (id, version, deleted, extra, updated_at, name, parent_id)",
-            [("d-root", 1, False, "{}", now, "root", None)],
-        )
-        _copy(
-            cur,
-            "staff (id, version, deleted, extra, updated_at, name, dingtalk_user_id, role)",
-            [("st-admin", 1, False, "{}", now, "admin", "u-admin", "admin")],
-        )
-        _copy(
-            cur,
-            "position (id, version, deleted, extra, updated_at, title, department_id)",
-            [(f"p-{n}", 1, False, "{}", now, f"Position {n}", "d-root") for n in range(POSITIONS)],
-        )
-        edu = ("high_school", "associate", "bachelor", "master", "doctorate", None)
-        _copy(
-            cur,
-            "candidate (id, version, deleted, extra, updated_at, name, mobile, "
-            "dingtalk_user_id, education)",
-            (
-                (
-                    f"c-{n}",
-                    1,
-                    False,
-                    "{}",
-                    now,
-                    f"Candidate {n}",
-                    f"138{n:08d}",
-                    f"u-c{n}",
-                    edu[n % len(edu)],
-                )
-                for n in range(CANDIDATES)
-            ),
-        )
-        _copy(
-            cur,
-            "application (id, version, deleted, extra, updated_at, candidate_id, "
-            "position_id, batch, stage)",
-            (
-                (
-                    f"a-{n}",
-                    1,
-                    False,
-                    "{}",
-                    now,
-                    f"c-{n}",
-                    "p-0" if n < BIG_POSITION_APPLICATIONS else f"p-{1 + n % (POSITIONS - 1)}",
-                    "2026-spring",
-                    "ai_interview",
-                )
-                for n in range(CANDIDATES)
-            ),
-        )
-        _copy(
-            cur,
-            "requirement (application_id, key, label, status, ordinal)",
-            ((f"a-{n}", "health_cert", "健康证", "missing", 0) for n in range(0, CANDIDATES, 10)),
-        )
-        statuses = ("completed", "invited", "scheduled", "no_show", "attended")
-        _copy(
-            cur,
-            "interview (id, version, deleted, extra, updated_at, application_id, round, "
-            "kind, scheduled_at, deadline_at, interviewer_names, status)",
-            (
-                (
-                    f"i-{n}-{r}",
-                    1,
-                    False,
-                    "{}",
-                    now,
-                    f"a-{n}",
-                    r,
-                    "ai" if r == 1 else "onsite",
-                    now + timedelta(days=r),
-                    now + timedelta(days=r + 2),
-                    '["AI", "王经理"]',
-                    "completed" if r == 1 else statuses[(n + r) % len(statuses)],
-                )
-                for n in range(CANDIDATES)
-                for r in range(1, INTERVIEWS_PER_APPLICATION + 1)
-            ),
-        )
-        overall = [round(rng.uniform(30, 100), 1) for _ in range(CANDIDATES)]
-        _copy(
-            cur,
-            "score (id, version, deleted, extra, updated_at, interview_id, status, overall, "
-            "published_at)",
-            (
-                (f"s-{n}", 1, False, "{}", now, f"i-{n}-1", "published", overall[n], now)
-                for n in range(CANDIDATES)
-            ),
-        )
-        dims = ("logic", "expression", "attitude", "experience")
-        _copy(
-            cur,
-            "score_dimension (score_id, key, label, score, max_score, ordinal)",
-            (
-                (f"s-{n}", k, k, round(rng.uniform(20, 100), 1), 100.0, i)
-                for n in range(CANDIDATES)
-                for i, k in enumerate(dims)
-            ),
-        )
-        _copy(
-            cur,
-            "score_comment (score_id, ordinal, author, text)",
-            ((f"s-{n}", 0, "AI", "表达清晰，逻辑良好") for n in range(CANDIDATES)),
-        )
-        raw.commit()
-    finally:
-        raw.close()
-    # VACUUM as autovacuum would: index-only scans need the visibility map of the loaded tables.
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text("VACUUM ANALYZE"))
-    engine.dispose()
-
-
-def _copy(cur: Any, target: str, rows: Any) -> None:
-    with cur.copy(f"COPY {target} FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
 
 
 def _tokens(n: int) -> list[tuple[str, str]]:
@@ -214,8 +78,12 @@ def _tokens(n: int) -> list[tuple[str, str]]:
     ]
 
 
-def _load_worker(args: tuple[int, str, list[tuple[str, str]], float, int]) -> list[float]:
+def _load_worker(
+    args: tuple[int, str, list[tuple[str, str]], float, int],
+) -> tuple[list[float], float]:
+    """Latencies of the requests one load process made, and the CPU seconds it spent."""
     port, kind, tokens, seconds, threads = args
+    cpu_start = time.process_time()
     latencies: list[float] = []
     lock = threading.Lock()
     deadline = time.monotonic() + seconds
@@ -247,17 +115,53 @@ def _load_worker(args: tuple[int, str, list[tuple[str, str]], float, int]) -> li
         w.start()
     for w in workers:
         w.join()
-    return latencies
+    return latencies, time.process_time() - cpu_start
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    """User and system CPU the processes have used (processes gone meanwhile count 0)."""
+    ticks = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _server_pids(gunicorn_pid: int, database_url: str) -> dict[str, list[int]]:
+    """The gunicorn workers, and the PostgreSQL backends of this database if they are local."""
+    from sqlalchemy import create_engine, text
+
+    children = Path(f"/proc/{gunicorn_pid}/task/{gunicorn_pid}/children").read_text().split()
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            backends = conn.execute(
+                text(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND backend_type = 'client backend' AND pid <> pg_backend_pid()"
+                )
+            ).scalars()
+            local = [pid for pid in backends if Path(f"/proc/{pid}").exists()]
+    finally:
+        engine.dispose()
+    return {"app": [int(pid) for pid in children], "pg": local}
 
 
 def _combine(parts: list[dict[str, float]], seconds: float) -> dict[str, float]:
-    """One kind's phases together: throughput over all of them, the worst phase's latencies."""
+    """One kind's phases together: throughput and CPU over all of them, the worst phase's
+    latencies."""
     requests = sum(p["requests"] for p in parts)
+    cpu = {k: sum(p[k] for p in parts) / requests * 1000 for k in ("app", "pg", "client")}
     return {
         "requests": requests,
         "rps": requests / (seconds * len(parts)),
         "p50_ms": statistics.median(p["p50_ms"] for p in parts),
         "p99_ms": max(p["p99_ms"] for p in parts),
+        **{f"{k}_cpu_ms": v for k, v in cpu.items()},
+        "cpu_ms": sum(cpu.values()),
     }
 
 
@@ -266,18 +170,25 @@ def _run_load(
     kind: str,
     tokens: list[tuple[str, str]],
     seconds: float,
+    *,
     processes: int,
     threads: int,
+    pids: dict[str, list[int]] | None = None,
 ) -> dict[str, float]:
+    pids = pids or {"app": [], "pg": []}
     ctx = mp.get_context("spawn")
     with ctx.Pool(processes) as pool:
+        before = {k: _cpu_seconds(v) for k, v in pids.items()}
         parts = pool.map(_load_worker, [(port, kind, tokens, seconds, threads)] * processes)
-    lat = sorted(x for part in parts for x in part)
+        used = {k: _cpu_seconds(v) - before[k] for k, v in pids.items()}
+    lat = sorted(x for part, _ in parts for x in part)
     return {
         "requests": len(lat),
         "rps": len(lat) / seconds,
         "p50_ms": lat[len(lat) // 2] * 1000,
         "p99_ms": lat[min(len(lat) - 1, int(len(lat) * 0.99))] * 1000,
+        "client": sum(cpu for _, cpu in parts),
+        **used,
     }
 
 
@@ -328,7 +239,7 @@ def _wait_up(port: int, proc: subprocess.Popen[bytes], timeout: float = 30) -> N
     raise RuntimeError("gunicorn did not come up")
 
 
-def main() -> None:
+def _arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=8.0, help="duration of each load phase")
     parser.add_argument("--processes", type=int, default=2, help="load processes")
@@ -337,15 +248,10 @@ def main() -> None:
     parser.add_argument("--skip-seed", action="store_true")
     parser.add_argument("--stats-only", action="store_true", help="skip the load phases")
     parser.add_argument("--stats-runs", type=int, default=20, help="stats requests to time")
-    args = parser.parse_args()
-    database_url, redis_url = os.environ["DATABASE_URL"], os.environ["REDIS_URL"]
-    if not args.skip_seed:
-        start = time.perf_counter()
-        _seed(database_url)
-        print(f"seeded in {time.perf_counter() - start:.1f} s")
-    from tests.support.servers import free_port
+    return parser.parse_args()
 
-    port = free_port()
+
+def _start_gunicorn(port: int, database_url: str, redis_url: str) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "APP_ENV": "test",
@@ -356,54 +262,73 @@ def main() -> None:
     }
     gunicorn = [
         str(Path(sys.executable).with_name("gunicorn")),
-        "-w",
-        "2",
-        "-b",
-        f"127.0.0.1:{port}",
-        "--log-level",
-        "warning",
+        *("-w", "2", "-b", f"127.0.0.1:{port}", "--log-level", "warning"),
         "bench.miniapp:bench_app()",
     ]
-    proc = subprocess.Popen(gunicorn, cwd=REPO, env=env)
-    try:
-        _wait_up(port, proc)
-        results = {}
-        if not args.stats_only:
-            tokens = _tokens(1000)
-            _run_load(port, "list", tokens, 2, 1, 2)  # warm-up: pools, caches
-            # Phases alternate (bare, list, detail, then detail, list, bare, ...): a shared
-            # machine's speed drifts, and mirrored rounds give every kind the same average
-            # conditions.
-            kinds = ["bare", "list", "detail"]
-            runs: dict[str, list[dict[str, float]]] = {kind: [] for kind in kinds}
-            for round_ in range(args.rounds):
-                for kind in kinds if round_ % 2 == 0 else kinds[::-1]:
-                    runs[kind].append(
-                        _run_load(port, kind, tokens, args.seconds, args.processes, args.threads)
-                    )
-            results = {kind: _combine(parts, args.seconds) for kind, parts in runs.items()}
-        _time_stats(port, 2)  # warm-up: both workers' pools and statement caches
-        stats = _time_stats(port, args.stats_runs)
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        proc.wait(timeout=30)
-    concurrency = args.processes * args.threads
+    return subprocess.Popen(gunicorn, cwd=REPO, env=env)
+
+
+def _load_phases(
+    port: int, args: argparse.Namespace, pids: dict[str, list[int]]
+) -> dict[str, dict[str, float]]:
+    tokens = _tokens(1000)
+    load = {"processes": args.processes, "threads": args.threads}
+    # Phases alternate (bare, list, detail, then detail, list, bare, ...): a shared machine's
+    # speed drifts, and mirrored rounds give every kind the same average conditions.
+    kinds = ["bare", "list", "detail"]
+    runs: dict[str, list[dict[str, float]]] = {kind: [] for kind in kinds}
+    for round_ in range(args.rounds):
+        for kind in kinds if round_ % 2 == 0 else kinds[::-1]:
+            runs[kind].append(_run_load(port, kind, tokens, args.seconds, **load, pids=pids))
+    return {kind: _combine(parts, args.seconds) for kind, parts in runs.items()}
+
+
+def _report(results: dict[str, dict[str, float]], stats: dict[str, float], args: Any) -> None:
     if results:
         print(
-            f"gunicorn 2 workers, {concurrency} connections, {args.rounds} rounds of "
-            f"{args.seconds:.0f} s phases"
+            f"gunicorn 2 workers, {args.processes * args.threads} connections, {args.rounds} "
+            f"rounds of {args.seconds:.0f} s phases; CPU per request: app / PostgreSQL / load"
         )
     for kind, r in results.items():
-        ratio = r["rps"] / results["bare"]["rps"]
+        bare = results["bare"]
         print(
             f"{kind:7s} {r['rps']:8.1f} req/s  p50 {r['p50_ms']:6.1f} ms  "
-            f"p99 {r['p99_ms']:6.1f} ms  ratio to bare {ratio:.2f}  ({r['requests']:.0f} req)"
+            f"p99 {r['p99_ms']:6.1f} ms  ratio to bare {r['rps'] / bare['rps']:.2f}  "
+            f"({r['requests']:.0f} req)  CPU {r['app_cpu_ms']:.2f} / {r['pg_cpu_ms']:.2f} / "
+            f"{r['client_cpu_ms']:.2f} ms, cost ratio {bare['cpu_ms'] / r['cpu_ms']:.2f}"
         )
     print(
         f"stats of a {stats['applications']}-application position ({stats['count']} scored): "
         f"median {stats['median_ms']:.1f} ms, p95 {stats['p95_ms']:.1f} ms, "
         f"max {stats['max_ms']:.1f} ms over {args.stats_runs} requests"
     )
+
+
+def main() -> None:
+    args = _arguments()
+    database_url, redis_url = os.environ["DATABASE_URL"], os.environ["REDIS_URL"]
+    if not args.skip_seed:
+        start = time.perf_counter()
+        seed(database_url)
+        print(f"seeded in {time.perf_counter() - start:.1f} s")
+    from tests.support.servers import free_port
+
+    port = free_port()
+    proc = _start_gunicorn(port, database_url, redis_url)
+    try:
+        _wait_up(port, proc)
+        results = {}
+        if not args.stats_only:
+            # Warm-up (pools, caches, each worker's kept connection), then the processes to
+            # measure: the workers and the PostgreSQL backends they opened.
+            _run_load(port, "list", _tokens(1000), 2, processes=1, threads=2)
+            results = _load_phases(port, args, _server_pids(proc.pid, database_url))
+        _time_stats(port, 2)  # warm-up: both workers' pools and statement caches
+        stats = _time_stats(port, args.stats_runs)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+    _report(results, stats, args)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, Flask, Response, current_app, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
 from bot import crypto
 from bot.actions import BadCallback, answer_card_click, parse_card_callback
@@ -27,15 +27,10 @@ from bot.inbound import accept_event
 from storage import redis_keys
 from storage.runtime import Runtime
 from storage.safe_input import ascii_int, loads, problem_of
+from web_context import get_runtime
 
 log = logging.getLogger(__name__)
-EXTENSION_KEY = "myinterviews.bot"
 bp = Blueprint("dingtalk_callbacks", __name__)
-
-
-def _runtime() -> Runtime:
-    runtime: Runtime = current_app.extensions[EXTENSION_KEY]
-    return runtime
 
 
 def _refuse(status: int, code: str, message: str) -> Response:
@@ -111,7 +106,7 @@ def _read_event(runtime: Runtime) -> dict[str, Any] | Response:
 
 @bp.post("/dingtalk/events")
 def receive_event() -> Response:
-    runtime = _runtime()
+    runtime = get_runtime()
     read = _read_event(runtime)
     if isinstance(read, Response):
         return read
@@ -126,7 +121,7 @@ def receive_event() -> Response:
 
 @bp.post("/dingtalk/card-callback")
 def receive_card_callback() -> Response:
-    runtime = _runtime()
+    runtime = get_runtime()
     settings = runtime.settings
     secret = settings.DINGTALK_CARD_CALLBACK_SECRET
     if not secret:
@@ -143,9 +138,3 @@ def receive_card_callback() -> Response:
     except BadCallback as exc:
         return _refuse(400, "bad_request", str(exc))
     return jsonify(answer_card_click(runtime, click, now=datetime.now(UTC)))
-
-
-def init_app(app: Flask, runtime: Runtime) -> None:
-    """Register the DingTalk HTTP callback routes on the web app."""
-    app.extensions[EXTENSION_KEY] = runtime
-    app.register_blueprint(bp)

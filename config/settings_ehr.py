@@ -14,9 +14,9 @@ class EhrSyncSettings(BaseModel):
     EHR_TIMESTAMP_TOLERANCE_SECONDS: int = Field(default=300, ge=1, le=3600)
     # Events per change-feed page requested by the pull (the `limit` of the feed request).
     EHR_PULL_PAGE_SIZE: int = Field(default=500, ge=1, le=5000)
-    # Pages are applied together, in one transaction, until it has at least this many events;
-    # a page with events for the entities before it joins while the transaction stays within
-    # twice as many (1: each page in a transaction of its own, but for one-event pages).
+    # Pages are applied together, in one transaction, until it has at least this many events
+    # (1: each page in a transaction of its own): each transaction has a fixed cost, and an EHR
+    # may serve small pages.
     EHR_PULL_TRANSACTION_EVENTS: int = Field(default=2000, ge=1, le=20000)
     # Seconds between change-feed pulls (the registry ticks every 60 s; the job skips early ticks).
     EHR_PULL_INTERVAL_SECONDS: int = Field(default=300, ge=60, le=86400)

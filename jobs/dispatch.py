@@ -13,8 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from jobs.queues import NOTIFY_QUEUE, queue
-from services.notify import catalog as notify_catalog  # noqa: F401  (fills the planner registry)
-from services.notify.registry import PLANNERS
+from services.notify.catalog import OUTBOX
 from storage.outbox_dispatch import Dispatcher
 from storage.sync_models import OutboxEvent
 
@@ -24,15 +23,15 @@ STALE_HEARTBEAT = timedelta(minutes=3)  # several of RQ's 30 s job-monitoring in
 # Transient DingTalk failures: retry with growing pauses, then leave it to the sweep.
 RETRY = Retry(max=5, interval=[5, 15, 60, 180, 600])
 
-# Most outbox kinds only need cards; a decision is first written back to the EHR, and that job
-# then delivers the cards (so the cards can say whether the EHR accepted it).
+# Most outbox kinds only need cards; a kind the catalogue writes back goes to the EHR first, and
+# that job then delivers the cards (so the cards can say whether the EHR accepted it). Kinds with
+# neither are left alone: the row is the record of what happened.
 DEFAULT_JOB = "jobs.notify.deliver_outbox_event"
 WRITE_BACK = "jobs.writeback.process_decision_event"
 JOB_FOR_KIND: dict[str, str] = {
-    "decision.recorded": WRITE_BACK,
-    "score.flagged": WRITE_BACK,  # a flag goes to the EHR as a hold with the note
-    "interview.deadline_extended": WRITE_BACK,
-    "requirement.reviewed": WRITE_BACK,
+    kind: WRITE_BACK if handling.write_back else DEFAULT_JOB
+    for kind, handling in OUTBOX.items()
+    if handling.write_back or handling.plan is not None
 }
 
 
@@ -55,7 +54,7 @@ def enqueue_outbox(redis: Redis, outbox_id: int, kind: str | None = None) -> Non
 
 def consumed_kinds() -> frozenset[str]:
     """Outbox kinds something acts on; the others are kept as the record of what happened."""
-    return frozenset(PLANNERS) | frozenset(JOB_FOR_KIND)
+    return frozenset(JOB_FOR_KIND)
 
 
 def make_dispatcher(redis: Redis) -> Dispatcher:

@@ -17,7 +17,6 @@ from clients.dingtalk import (
 )
 from jobs import context
 from jobs.dispatch import sweep_outbox
-from services.notify import catalog as notify_catalog  # noqa: F401  (registers every card kind)
 from services.notify import deliveries
 from services.notify import planning as notifications
 from services.notify.deliveries import DeliveryWork

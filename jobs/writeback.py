@@ -1,9 +1,10 @@
 """Write HR actions from chat back to the EHR, then deliver the cards they call for.
 
-One job per outbox row (`decision.recorded`, and `score.flagged`, `interview.deadline_extended`,
-`requirement.reviewed` once jobs/dispatch.py routes them here). The EHR call carries the
-idempotency key recorded with the action, so a retried job is harmless. A transient failure
-raises and RQ's Retry applies; a 409 reconciles the cache and the cards say the EHR refused.
+One job per outbox row of a kind services/notify/catalog.py marks `write_back` (a decision, a
+score flag, a deadline extension, a requirement review); jobs/dispatch.py routes them here. The EHR
+call carries the idempotency key recorded with the action, so a retried job is harmless. A
+transient failure raises and RQ's Retry applies; a 409 reconciles the cache and the cards say the
+EHR refused.
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ from datetime import UTC, datetime
 from clients.ehr import EhrClient, EhrConflict, EhrError, EhrTransientError
 from jobs import context
 from jobs.notify import deliver_outbox_event
-from services.card_actions.click import OUTBOX_DEADLINE_EXTENDED, OUTBOX_REQUIREMENT_REVIEWED
-from services.decisions import cards as notify_decisions
+from services.decisions import cards as decision_cards
 from services.decisions.cards import Writeback
+from storage.vocabulary import OUTBOX_DEADLINE_EXTENDED, OUTBOX_REQUIREMENT_REVIEWED
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,7 @@ def write_back(outbox_id: int) -> str:
     """Send one outbox row's change to the EHR; return the recorded state."""
     ctx = context.current()
     with ctx.runtime.session_factory() as session:
-        work = notify_decisions.get_writeback(session, outbox_id)
+        work = decision_cards.get_writeback(session, outbox_id)
     if work is None or work.done:
         return "skipped"
     ehr = EhrClient.from_settings(ctx.runtime.settings)
@@ -65,7 +66,7 @@ def write_back(outbox_id: int) -> str:
         state, error, stage = "conflict", f"HTTP 409 {exc.current_stage or ''}", exc.current_stage
     except EhrTransientError as exc:
         with ctx.runtime.session_factory() as session:
-            notify_decisions.record_writeback_result(
+            decision_cards.record_writeback_result(
                 session, work, state="pending", now=now, error=str(exc)
             )
         raise  # RQ's Retry runs the job again with back-off
@@ -74,7 +75,7 @@ def write_back(outbox_id: int) -> str:
     finally:
         ehr.close()
     with ctx.runtime.session_factory() as session:
-        notify_decisions.record_writeback_result(
+        decision_cards.record_writeback_result(
             session, work, state=state, now=now, error=error, current_stage=stage
         )
     log.info(

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, Response, jsonify, request
 
-from miniapp_api import context
+from miniapp_api import context, routes_auth, routes_candidate, routes_hr, routes_policies
 from miniapp_api.ratelimit import LoginRateLimited
 from miniapp_api.spec import API_PREFIX, openapi_document
-from storage.runtime import Runtime
+from web_context import attach, get_runtime
 
 CORS_HEADERS = "Authorization, Content-Type, Accept-Language"
 CORS_METHODS = "GET, POST, PUT, OPTIONS"
 
 
 def _blueprint() -> Blueprint:
-    from miniapp_api import routes_auth, routes_candidate, routes_hr, routes_policies
-
     api = Blueprint("miniapp_api", __name__, url_prefix=API_PREFIX)
     for child in (routes_auth.bp, routes_candidate.bp, routes_hr.bp, routes_policies.bp):
         api.register_blueprint(child)
@@ -31,7 +29,7 @@ def _cors(response: Response) -> Response:
     if not request.path.startswith(API_PREFIX):
         return response
     origin = request.headers.get("Origin")
-    allowed = context.ctx().runtime.settings.MINIAPP_ORIGIN
+    allowed = get_runtime().settings.MINIAPP_ORIGIN
     if origin and allowed and origin == allowed:
         response.headers["Access-Control-Allow-Origin"] = origin
         response.headers["Access-Control-Allow-Headers"] = CORS_HEADERS
@@ -46,12 +44,12 @@ def _cors(response: Response) -> Response:
     return response
 
 
-def init_app(app: Flask, runtime: Runtime) -> None:
-    """Register the mini-app API, its CORS handling and its per-request session cleanup."""
-    app.extensions[context.EXTENSION_KEY] = context.make_context(runtime)
+def init_app(app: Flask) -> None:
+    """Register the mini-app API, its CORS handling and its per-request reader cleanup."""
+    attach(app, context.make_context(get_runtime(app)))
     app.register_blueprint(_blueprint())
     app.after_request(_cors)
-    app.teardown_appcontext(context.close_session)
+    app.teardown_appcontext(context.close_reader)
 
     @app.errorhandler(LoginRateLimited)
     def _rate_limited(exc: LoginRateLimited) -> Response:

@@ -1,30 +1,29 @@
-"""Per-request plumbing of the mini-app API: connections, session, viewer, language, clock."""
+"""Per-request plumbing of the mini-app API: its read connection, viewer, language, clock.
+
+The runtime and the request's session are web_context's (`get_runtime`, `db_session`); what the
+mini-app builds from the runtime once per app (`MiniAppContext`) is kept beside it there.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
-from typing import TYPE_CHECKING
 
-from flask import current_app, g, request
+from flask import g, request
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session
 from werkzeug.datastructures import LanguageAccept
 from werkzeug.http import parse_accept_header
 
+from clients.dingtalk import DingTalkClient, make_dingtalk_client
 from services.access.score_visibility import parse_visibility
 from services.access.sessions import ensure_session_current, verify_session_token
 from services.access.visibility import Viewer
 from services.errors import DomainError, Unauthenticated
 from storage.db import make_engine
-from storage.fastread import KeptReader, PooledReader
+from storage.fastread import KeptReader, ReadConnection
 from storage.runtime import Runtime
-
-if TYPE_CHECKING:
-    from clients.dingtalk import DingTalkClient
-
-EXTENSION_KEY = "myinterviews.miniapp_api"
+from web_context import attached, get_runtime
 
 
 class UpstreamUnavailable(DomainError):
@@ -34,7 +33,8 @@ class UpstreamUnavailable(DomainError):
 
 @dataclass
 class MiniAppContext:
-    runtime: Runtime
+    """What the mini-app builds from the runtime once per app."""
+
     score_policy: frozenset[str]
     # A pool of its own in autocommit mode, for requests that only read (see `read_db`).
     read_engine: Engine
@@ -44,9 +44,8 @@ class MiniAppContext:
     def dingtalk(self) -> DingTalkClient:
         """The app's one DingTalk client, built on first login."""
         if self._dingtalk is None:
-            from clients.dingtalk import make_dingtalk_client
-
-            self._dingtalk = make_dingtalk_client(self.runtime.settings, self.runtime.redis)
+            runtime = get_runtime()
+            self._dingtalk = make_dingtalk_client(runtime.settings, runtime.redis)
         return self._dingtalk
 
 
@@ -59,25 +58,15 @@ def make_context(runtime: Runtime) -> MiniAppContext:
     kept = KeptReader(read_engine)
     runtime.closers.append(read_engine.dispose)
     runtime.closers.append(kept.close)  # closers run last-added first
-    return MiniAppContext(
-        runtime=runtime, score_policy=policy, read_engine=read_engine, kept_reader=kept
-    )
+    return MiniAppContext(score_policy=policy, read_engine=read_engine, kept_reader=kept)
 
 
 def ctx() -> MiniAppContext:
-    context: MiniAppContext = current_app.extensions[EXTENSION_KEY]
-    return context
+    """The current app's mini-app context (kept in web_context by `miniapp_api.init_app`)."""
+    return attached(MiniAppContext)
 
 
-def db() -> Session:
-    """The request's session, closed at teardown."""
-    if "miniapp_session" not in g:
-        g.miniapp_session = ctx().runtime.session_factory()
-    session: Session = g.miniapp_session
-    return session
-
-
-def read_db() -> PooledReader:
+def read_db() -> ReadConnection:
     """The request's read-only connection, for the candidate's two views (`FastRead`).
 
     From the mini-app's own pool, autocommit from connect: reads cost no BEGIN and ROLLBACK, and
@@ -93,15 +82,13 @@ def read_db() -> PooledReader:
             g.miniapp_kept_reader = context.kept_reader
             g.miniapp_read_conn = kept
         else:  # another thread of this process has the kept one
-            g.miniapp_read_conn = PooledReader(context.read_engine)
-    conn: PooledReader = g.miniapp_read_conn
+            g.miniapp_read_conn = ReadConnection(context.read_engine)
+    conn: ReadConnection = g.miniapp_read_conn
     return conn
 
 
-def close_session(_exc: BaseException | None = None) -> None:
-    session = g.pop("miniapp_session", None)
-    if session is not None:
-        session.close()
+def close_reader(_exc: BaseException | None = None) -> None:
+    """Give back (or close) the request's read connection, if it took one."""
     reader = g.pop("miniapp_read_conn", None)
     kept = g.pop("miniapp_kept_reader", None)
     if kept is not None:
@@ -132,7 +119,7 @@ def viewer() -> Viewer:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthenticated("a Bearer session token is required")
-    secret = ctx().runtime.settings.require("SECRET_KEY")
+    secret = get_runtime().settings.require("SECRET_KEY")
     caller = verify_session_token(secret, token.strip(), now=now())
     # Staff requests check the session here (one small query beside their dearer ones); a
     # candidate's own views check it inside the query they make anyway, so the hot candidate

@@ -18,6 +18,7 @@ from miniapp_api.schemas import LoginRequest, LoginResponse
 from miniapp_api.spec import endpoint
 from services.access.sessions import identify_person, issue_session_token
 from services.errors import Unauthenticated
+from web_context import db_session, get_runtime
 
 bp = Blueprint("auth", __name__)
 log = logging.getLogger(__name__)
@@ -57,16 +58,16 @@ def _dingtalk_user(auth_code: str) -> tuple[str, str | None]:
     auth=False,
 )
 def login(body: LoginRequest) -> LoginResponse:
-    settings = c.ctx().runtime.settings
+    settings = get_runtime().settings
     check_login_rate(
-        c.ctx().runtime.redis,
+        get_runtime().redis,
         request.remote_addr or "unknown",
         limit=settings.LOGIN_RATE_LIMIT,
         window_seconds=settings.LOGIN_RATE_WINDOW_SECONDS,
         now=c.now(),
     )
     user_id, mobile = _dingtalk_user(body.auth_code)
-    viewer = identify_person(c.db(), user_id, mobile, now=c.now())
+    viewer = identify_person(db_session(), user_id, mobile, now=c.now())
     session = issue_session_token(
         settings.require("SECRET_KEY"),
         viewer,

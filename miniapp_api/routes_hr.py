@@ -30,13 +30,14 @@ from services.views.hr import (
     list_positions_for_viewer,
 )
 from services.views.position_stats import get_position_stats
+from web_context import db_session
 
 bp = Blueprint("hr", __name__)
 
 
 @endpoint(bp, "GET", "/hr/positions", summary="Positions I may see", response=PositionList)
 def positions() -> PositionList:
-    items = list_positions_for_viewer(c.db(), c.viewer())
+    items = list_positions_for_viewer(db_session(), c.viewer())
     return PositionList.model_validate({"items": items})
 
 
@@ -50,7 +51,7 @@ def positions() -> PositionList:
 )
 def applications(position_id: str, query: ApplicationListQuery) -> ApplicationPage:
     page = list_applications_for_position(
-        c.db(), c.viewer(), position_id, ApplicationQuery(**query.model_dump())
+        db_session(), c.viewer(), position_id, ApplicationQuery(**query.model_dump())
     )
     return ApplicationPage.model_validate(page)
 
@@ -63,7 +64,7 @@ def applications(position_id: str, query: ApplicationListQuery) -> ApplicationPa
     response=ApplicationReport,
 )
 def application(application_id: str) -> ApplicationReport:
-    report = get_application_report_for_hr(c.db(), c.viewer(), application_id)
+    report = get_application_report_for_hr(db_session(), c.viewer(), application_id)
     return application_report(report)
 
 
@@ -81,7 +82,7 @@ def decide(application_id: str, body: DecisionRequest) -> DecisionOut:
     viewer = c.viewer()
     key = body.idempotency_key or uuid.uuid4().hex
     decision = record_decision(
-        c.db(),
+        db_session(),
         application_id=application_id,
         decision=body.decision,
         actor=viewer,
@@ -103,7 +104,7 @@ def decide(application_id: str, body: DecisionRequest) -> DecisionOut:
     status=201,
 )
 def flag(score_id: str, body: FlagRequest) -> Flag:
-    row = flag_score(c.db(), score_id=score_id, actor=c.viewer(), note=body.note, now=c.now())
+    row = flag_score(db_session(), score_id=score_id, actor=c.viewer(), note=body.note, now=c.now())
     return Flag.model_validate(row)
 
 
@@ -116,5 +117,5 @@ def flag(score_id: str, body: FlagRequest) -> Flag:
     query=StatsQuery,
 )
 def stats(position_id: str, query: StatsQuery) -> PositionStats:
-    result = get_position_stats(c.db(), c.viewer(), position_id, top_n=query.top, now=c.now())
+    result = get_position_stats(db_session(), c.viewer(), position_id, top_n=query.top, now=c.now())
     return PositionStats.model_validate(result)

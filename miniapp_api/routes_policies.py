@@ -16,16 +16,19 @@ from miniapp_api.schemas import DecisionOut, Model
 from miniapp_api.spec import endpoint
 from services.decisions.policy import (
     PolicyConfig,
+    override_policy_decision,
+    policy_defaults_from_settings,
+)
+from services.decisions.policy_admin import (
     PolicyView,
     dry_run_policy,
     get_policy,
     list_policies,
-    override_policy_decision,
-    policy_defaults_from_settings,
     update_policy,
 )
 from services.errors import NotFound
 from storage.safe_input import ascii_int
+from web_context import db_session, get_runtime
 
 bp = Blueprint("policies", __name__)
 
@@ -76,7 +79,7 @@ class OverrideRequest(Model):
 
 
 def _defaults() -> PolicyConfig:
-    return policy_defaults_from_settings(c.ctx().runtime.settings)
+    return policy_defaults_from_settings(get_runtime().settings)
 
 
 def _out(view: PolicyView) -> PolicyOut:
@@ -85,7 +88,7 @@ def _out(view: PolicyView) -> PolicyOut:
 
 @endpoint(bp, "GET", "/admin/policies", summary="Score policies (admin)", response=PolicyList)
 def policies() -> PolicyList:
-    views = list_policies(c.db(), c.viewer(), defaults=_defaults())
+    views = list_policies(db_session(), c.viewer(), defaults=_defaults())
     return PolicyList(items=[_out(v) for v in views])
 
 
@@ -97,7 +100,7 @@ def policies() -> PolicyList:
     response=PolicyOut,
 )
 def policy(scope: str) -> PolicyOut:
-    return _out(get_policy(c.db(), c.viewer(), scope, defaults=_defaults()))
+    return _out(get_policy(db_session(), c.viewer(), scope, defaults=_defaults()))
 
 
 @endpoint(
@@ -109,7 +112,7 @@ def policy(scope: str) -> PolicyOut:
     body=PolicyConfig,
 )
 def put_policy(scope: str, body: PolicyConfig) -> PolicyOut:
-    return _out(update_policy(c.db(), c.viewer(), scope, body, now=c.now()))
+    return _out(update_policy(db_session(), c.viewer(), scope, body, now=c.now()))
 
 
 @endpoint(
@@ -122,7 +125,7 @@ def put_policy(scope: str, body: PolicyConfig) -> PolicyOut:
 )
 def dry_run(scope: str, body: DryRunRequest) -> DryRunOut:
     result = dry_run_policy(
-        c.db(),
+        db_session(),
         c.viewer(),
         scope,
         days=body.days,
@@ -148,7 +151,7 @@ def override(decision_id: str, body: OverrideRequest) -> DecisionOut:
     if number is None:
         raise NotFound(f"decision {decision_id[:64]} not found")
     row = override_policy_decision(
-        c.db(),
+        db_session(),
         decision_id=number,
         decision=body.decision,
         actor=c.viewer(),

@@ -120,6 +120,7 @@ class PositionList(Model):
     items: list[PositionSummary]
 
 
+# The vocabulary's words as types (pinned by tests/storage/test_vocabulary.py).
 Stage = Literal["screening", "ai_interview", "interview", "offer", "hired", "rejected", "withdrawn"]
 InterviewStatus = Literal[
     "scheduled", "invited", "opened", "attended", "no_show", "cancelled", "completed"

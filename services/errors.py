@@ -41,11 +41,6 @@ class Conflict(DomainError):
     http_status = 409
 
 
-class PayloadTooLarge(DomainError):
-    code = "payload_too_large"
-    http_status = 413
-
-
 class RateLimited(DomainError):
     code = "rate_limited"
     http_status = 429

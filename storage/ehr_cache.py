@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Table, bindparam, delete, func, select, update
+from sqlalchemy import Table, bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from storage.base import utcnow
@@ -26,8 +26,6 @@ from storage.models import (
     ScoreDimension,
     StaffDepartment,
 )
-
-_BOOKKEEPING = ("id", "version", "deleted", "extra")
 
 
 @dataclass(frozen=True)
@@ -94,17 +92,16 @@ def _scalar_fields(kind: str, fields: tuple[str, ...]) -> tuple[str, ...]:
 
 
 def load_states(
-    session: Session, kind: str, ids: Sequence[str], *, fields: Sequence[str], lock: bool
+    session: Session, kind: str, ids: Sequence[str], *, fields: Sequence[str]
 ) -> dict[str, EntityState]:
-    """Read the entities with these ids (locking their rows, in id order, when `lock`)."""
+    """Read the entities with these ids, locking their rows in id order (so that two batches
+    locking some of the same rows never deadlock)."""
     table = entity_table(kind)
     names = ["id", "version", "deleted", "extra", *scalar_fields(kind, fields)]
     columns = [table.c[name] for name in names]
     states: dict[str, EntityState] = {}
     for where in id_filters(session, table.c.id, sorted(ids)):
-        stmt = select(*columns).where(where).order_by(table.c.id)
-        if lock:
-            stmt = stmt.with_for_update()
+        stmt = select(*columns).where(where).order_by(table.c.id).with_for_update()
         for row in session.execute(stmt).mappings():
             values = {
                 k: v for k, v in row.items() if k not in ("id", "version", "deleted", "extra")
@@ -213,12 +210,6 @@ def mark_tombstones(session: Session, kind: str, ids: Sequence[str]) -> None:
     table = entity_table(kind)
     for where in id_filters(session, table.c.id, sorted(ids)):
         session.execute(update(table).where(where).values(deleted=True, updated_at=utcnow()))
-
-
-def count_active(session: Session, kind: str) -> int:
-    table = entity_table(kind)
-    stmt = select(func.count()).select_from(table).where(table.c.deleted.is_(False))
-    return int(session.execute(stmt).scalar_one())
 
 
 def list_active_ids(session: Session, kind: str) -> set[str]:

@@ -56,15 +56,15 @@ def set_event_states(session: Session, rows: Sequence[dict[str, Any]]) -> None:
 
 
 def list_held_waiting_for(
-    session: Session, kind: str, waiting: Sequence[tuple[str, str]], *, lock: bool = True
+    session: Session, kind: str, waiting: Sequence[tuple[str, str]]
 ) -> list[EhrEvent]:
-    """Held events of `kind` waiting for any of these (kind, id) entities, oldest first."""
+    """Held events of `kind` waiting for any of these (kind, id) entities, oldest first, locked;
+    those another transaction has locked (it is releasing them) are skipped."""
     found: list[EhrEvent] = []
     pair = tuple_(EhrEvent.waiting_for_kind, EhrEvent.waiting_for_id)
     for part in chunks(sorted(set(waiting))):
         stmt = select(EhrEvent).where(IS_HELD, EhrEvent.entity_kind == kind, pair.in_(list(part)))
-        if lock:
-            stmt = stmt.with_for_update(skip_locked=True)
+        stmt = stmt.with_for_update(skip_locked=True)
         found.extend(session.execute(stmt.order_by(EhrEvent.received_at)).scalars())
     return found
 
@@ -135,9 +135,3 @@ def save_cursor(session: Session, name: str, cursor: str | None, *, status: str)
     )
     session.execute(stmt)
     session.expire_all()
-
-
-def save_run_status(session: Session, name: str, status: str) -> None:
-    """Record the last run's outcome without moving the cursor."""
-    current = get_cursor(session, name)
-    save_cursor(session, name, current.cursor if current else None, status=status)

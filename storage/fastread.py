@@ -1,82 +1,85 @@
-"""Run a Core SELECT compiled once, straight on the pooled DBAPI cursor: for the hottest reads.
+"""Run a Core SELECT built once on psycopg's prepared statements: for the hottest reads.
 
-SQLAlchemy's per-execution machinery (execution context, cache lookup, parameter and result
-set-up, events) costs a request of the mini-app's candidate views more CPU than the query
-itself. `FastRead` keeps what matters from it: the statement is built with Core and compiled
-by the connection's dialect, runs on a connection checked out of the engine's pool (liveness
-check included), converts parameters and results with the columns' own types (so SQLite's
-text datetimes and JSON come back as Python values, as from `Connection.execute`), and turns a
-driver error into SQLAlchemy's exception, invalidating a connection the server dropped.
+Executing a cached Core statement through `Connection.execute` costs a candidate's view of the
+mini-app about 0.1-0.15 ms of CPU beyond the query (execution context, result metadata from the
+cursor's description, row processing): a fifth of the request (docs/benchmarks.md). So on
+PostgreSQL a `FastRead` given a `ReadConnection` runs the SQL that SQLAlchemy compiles for the
+statement (once per dialect) straight on the connection's psycopg connection, with psycopg's
+own public API: a server-side prepared statement (`execute(..., prepare=True)`) and a row
+factory that makes named tuples without reading the cursor's description. psycopg converts the
+values itself, giving what SQLAlchemy gives for the types in `_PSYCOPG_CONVERTS`; a
+`UTCDateTime` goes through its own `process_result_value` (aware UTC). Parameters reach psycopg
+as they are (strings, numbers, None, aware datetimes), with the statement's own values (LIMIT,
+literals) filled in by `Compiled.construct_params`.
 
-It does not cover: statements whose parameters "expand" at execution (`in_()` over a bound
-list), ORM entities, and writes. Use `Connection.execute` for anything else.
+Everything else runs through `Connection.execute`: SQLite, a `Connection` or `Session` a caller
+passes, a statement selecting another type, and any driver error. SQLAlchemy then reconnects an
+invalidated connection and raises its own exceptions (an `OperationalError` answers 503); a read
+whose connection the server dropped is retried once on a fresh one.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import namedtuple
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Select, exc
-from sqlalchemy.engine import Dialect
+from sqlalchemy import JSON, Boolean, Connection, Engine, Float, Integer, Select, String, exc
+from sqlalchemy.engine import Compiled, Dialect
 from sqlalchemy.orm import Session
-from sqlalchemy.pool import PoolProxiedConnection
+from sqlalchemy.sql import visitors
+from sqlalchemy.sql.elements import BindParameter
+from sqlalchemy.types import NullType
 
+from storage.base import UTCDateTime
 from storage.db import connection_is_alive
 
-Processor = Callable[[Any], Any] | None
+log = logging.getLogger(__name__)
+
+# Column types psycopg loads as SQLAlchemy returns them (SQLAlchemy has no result processing
+# for them on psycopg). Exact types: an Enum is a String that SQLAlchemy converts, and a Numeric
+# that is not a Float gives a Decimal. Any other type sends the statement through SQLAlchemy.
+_PSYCOPG_CONVERTS = frozenset({String, Integer, Boolean, Float, JSON, NullType, UTCDateTime})
 
 
-class PooledReader:
-    """A connection checked out of an engine's pool for `FastRead` alone, without a
-    `Connection` around it (whose set-up is most of a checkout's cost). `close()` returns it.
-
-    A read that finds the connection dropped by the server is retried once on a fresh one:
-    reads are idempotent and nothing else runs on this connection.
-    """
+class ReadConnection:
+    """A `Connection` of an autocommit read engine (storage.db `make_engine(autocommit=True)`),
+    on which `FastRead` may use the driver directly. Used by one thread at a time."""
 
     def __init__(self, engine: Engine) -> None:
-        self.engine = engine
         self.dialect = engine.dialect
-        self._proxied = self._checkout()
+        # Only psycopg's API is used directly; any other driver gets Connection.execute.
+        self.psycopg = engine.dialect.driver == "psycopg"
+        self.connection = engine.connect()
 
-    def _checkout(self) -> PoolProxiedConnection:
-        try:
-            return self.engine.raw_connection()
-        except self.dialect.loaded_dbapi.Error as error:
-            # As Connection would raise it, so callers see one kind of "database unavailable".
-            raise exc.DBAPIError.instance(
-                None, None, error, self.dialect.loaded_dbapi.Error
-            ) from error
+    def driver_connection(self) -> Any:
+        """The psycopg connection, or None when it must not be used directly: not autocommit
+        (a read would open a transaction of its own) or lost (SQLAlchemy reconnects)."""
+        if not self.psycopg or self.connection.invalidated:
+            return None
+        driver = self.connection.connection.dbapi_connection
+        return driver if driver is not None and driver.autocommit else None
 
-    @property
-    def dbapi_connection(self) -> Any:
-        return self._proxied.dbapi_connection
+    def end_transaction(self) -> None:
+        """Roll back what Connection.execute began (it begins even in autocommit), so that an
+        invalidated connection may reconnect and a kept one starts its next use clean."""
+        if self.connection.get_transaction() is not None:
+            self.connection.rollback()
 
-    @property
-    def is_valid(self) -> bool:
-        return self._proxied.is_valid
-
-    def invalidate(self, error: BaseException | None = None) -> None:
-        self._proxied.invalidate(error)
-
-    def reconnect(self) -> None:
-        """Drop this connection (the pool replaces it) and check out another."""
-        if self._proxied.is_valid:
-            self._proxied.invalidate()
-        self._proxied.close()
-        self._proxied = self._checkout()
-
-    def close(self) -> None:
-        self._proxied.close()
+    def close(self, *, discard: bool = False) -> None:
+        """Give the connection back to the pool, or (`discard`) drop it for a fresh one."""
+        if discard:
+            self.connection.invalidate()
+        self.connection.close()
 
 
 class KeptReader:
-    """One `PooledReader` kept checked out between requests, for whichever thread takes it.
+    """One `ReadConnection` kept between requests, for whichever thread takes it.
 
     Checking a connection out of the pool and back in costs a mini-app read about as much as
     its query; a gunicorn sync worker serves one request at a time, so it can keep one
@@ -89,26 +92,38 @@ class KeptReader:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self._lock = threading.Lock()
-        self._reader: PooledReader | None = None
+        self._reader: ReadConnection | None = None
         self._released_at = 0.0
 
-    def take(self) -> PooledReader | None:
+    def take(self) -> ReadConnection | None:
         if not self._lock.acquire(blocking=False):
             return None
         try:
             reader = self._reader
             if reader is not None and not self._alive(reader):
-                reader.reconnect()
-            if reader is None:
-                reader = self._reader = PooledReader(self._engine)
-            return reader
+                self._reader = None
+                reader.close(discard=True)
+            if self._reader is None:
+                self._reader = ReadConnection(self._engine)
+            return self._reader
         except BaseException:
             self._lock.release()
             raise
 
     def give_back(self) -> None:
-        self._released_at = time.monotonic()
-        self._lock.release()
+        try:
+            if self._reader is not None:
+                self._end_use(self._reader)
+        finally:
+            self._released_at = time.monotonic()
+            self._lock.release()
+
+    def _end_use(self, reader: ReadConnection) -> None:
+        try:
+            reader.end_transaction()
+        except exc.DBAPIError:  # the connection failed: the next take() gets a fresh one
+            self._reader = None
+            reader.close(discard=True)
 
     def close(self) -> None:
         with self._lock:
@@ -116,137 +131,115 @@ class KeptReader:
                 self._reader.close()
                 self._reader = None
 
-    def _alive(self, reader: PooledReader) -> bool:
-        if not reader.is_valid:  # invalidated by a failed read
+    def _alive(self, reader: ReadConnection) -> bool:
+        conn = reader.connection
+        if conn.invalidated or conn.closed:  # invalidated by a failed read
             return False
         if reader.dialect.name != "postgresql":  # a file database does not drop connections
             return True
         idle = time.monotonic() - self._released_at
-        return connection_is_alive(reader.dbapi_connection, idle_seconds=idle)
+        return connection_is_alive(conn.connection.dbapi_connection, idle_seconds=idle)
 
 
-Reader = Connection | Session | PooledReader
-
-
-@dataclass
-class _Compiled:
-    sql: str
-    # Parameter names in order for positional paramstyles (SQLite's qmark), else None.
-    positions: tuple[str, ...] | None
-    bind_processors: dict[str, Processor]
-    # Values of the binds the statement carries itself (literals, LIMIT); None: caller gives it.
-    defaults: dict[str, Any]
-    # Filled from the first cursor's description (some processors depend on the driver type).
-    result_processors: list[Processor] | None = None
+Reader = Connection | Session | ReadConnection
+RowMaker = Callable[[Sequence[Any]], Any]
 
 
 class FastRead:
-    """A SELECT compiled once per dialect and executed on the DBAPI cursor."""
+    """A SELECT built once, run on psycopg's prepared statements where it can."""
 
     def __init__(self, statement: Select[Any]) -> None:
-        self.statement = statement
-        names = tuple(statement.selected_columns.keys())
-        self._types = [column.type for column in statement.selected_columns]
-        # namedtuple: attribute access by name at tuple speed, like SQLAlchemy's Row.
-        self._row_type: Any = namedtuple("Row", names)  # type: ignore[misc]
-        self._by_dialect: dict[str, _Compiled] = {}
-
-    def _compile(self, dialect: Dialect) -> _Compiled:
-        compiled = self.statement.compile(dialect=dialect)
-        if compiled.literal_execute_params or compiled.post_compile_params:
+        if any(
+            isinstance(node, BindParameter) and (node.expanding or node.literal_execute)
+            for node in visitors.iterate(statement)
+        ):
+            # Their SQL is re-rendered for each execution: nothing to prepare once.
             raise ValueError("FastRead cannot run a statement with expanding parameters")
-        processors: dict[str, Processor] = {}
-        defaults: dict[str, Any] = {}
-        for name, bind in compiled.binds.items():
-            processors[name] = bind.type.dialect_impl(dialect).bind_processor(dialect)
-            if not bind.required:
-                defaults[name] = bind.effective_value
-        positions = tuple(compiled.positiontup or ()) if compiled.positional else None
-        return _Compiled(compiled.string, positions, processors, defaults)
+        self.statement = statement
+        columns = list(statement.selected_columns)
+        self._direct = all(type(column.type) in _PSYCOPG_CONVERTS for column in columns)
+        # namedtuple: attribute access by name at tuple speed, like SQLAlchemy's Row.
+        self._row_type: Any = namedtuple("Row", statement.selected_columns.keys())  # type: ignore[misc]
+        self._utc = [i for i, column in enumerate(columns) if isinstance(column.type, UTCDateTime)]
+        self._by_dialect: dict[str, _Prepared] = {}
 
     def all(self, reader: Reader, params: Mapping[str, Any]) -> list[Any]:
         """Return every row; rows are tuples with the statement's column names as attributes."""
-        conn: Connection | PooledReader = (
-            reader.connection() if isinstance(reader, Session) else reader
-        )
-        dialect = conn.dialect
-        compiled = self._by_dialect.get(dialect.name)
-        if compiled is None:
-            compiled = self._by_dialect[dialect.name] = self._compile(dialect)
-        values = self._bind(compiled, params)
-        if not isinstance(conn, PooledReader):
-            raw = self._execute(conn, compiled, values)
-        else:
-            try:
-                raw = self._execute(conn, compiled, values)
-            except exc.DBAPIError as error:
-                if not error.connection_invalidated:
-                    raise
-                # The server dropped the connection (a restart, a failover): read again on a
-                # fresh one. Only a reader that owns its connection may: a Connection or a
-                # Session might be inside a transaction.
-                conn.reconnect()
-                raw = self._execute(conn, compiled, values)
-        make = self._row_type._make
-        processors = compiled.result_processors
-        assert processors is not None
-        if not any(processors):
-            return [make(row) for row in raw]
-        return [
-            make(
-                value if proc is None else proc(value)
-                for proc, value in zip(processors, row, strict=True)
-            )
-            for row in raw
-        ]
+        if isinstance(reader, ReadConnection):
+            rows = self._direct_rows(reader, params) if self._direct else None
+            return rows if rows is not None else self._retrying(reader, params)
+        conn = reader.connection() if isinstance(reader, Session) else reader
+        return list(conn.execute(self.statement, params))
 
-    def _execute(
-        self, conn: Connection | PooledReader, compiled: _Compiled, values: Any
-    ) -> Sequence[Sequence[Any]]:
-        dialect = conn.dialect
-        dbapi_conn: Any = (
-            conn.dbapi_connection
-            if isinstance(conn, PooledReader)
-            else conn.connection.dbapi_connection
-        )
-        cursor = None
+    def _direct_rows(self, reader: ReadConnection, params: Mapping[str, Any]) -> list[Any] | None:
+        """The rows read on psycopg itself, or None to read them through SQLAlchemy instead."""
+        driver = reader.driver_connection()
+        if driver is None or any(_naive(value) for value in params.values()):
+            return None  # (UTCDateTime refuses a naive datetime; psycopg would take it as local)
+        prepared = self._prepared(reader.dialect)
         try:
-            cursor = dbapi_conn.cursor()
-            cursor.execute(compiled.sql, values)
-            raw: Sequence[Sequence[Any]] = cursor.fetchall()
-            if compiled.result_processors is None:
-                compiled.result_processors = self._result_processors(dialect, cursor.description)
-            cursor.close()
-        except dialect.loaded_dbapi.Error as error:
-            dropped = dialect.is_disconnect(error, dbapi_conn, cursor)
+            values = prepared.compiled.construct_params(dict(params))
+        except exc.InvalidRequestError:  # a required value is missing: SQLAlchemy says so
+            return None
+        try:
+            with driver.cursor(row_factory=prepared.row_factory) as cursor:
+                cursor.execute(prepared.compiled.string, values, prepare=True)
+                rows: list[Any] = cursor.fetchall()
+        except reader.dialect.loaded_dbapi.Error as error:
+            dropped = driver.closed or driver.broken  # psycopg's word that the connection is gone
             if dropped:
-                conn.invalidate(error)  # the pool replaces it; it is never handed out again
-            raise exc.DBAPIError.instance(
-                compiled.sql,
-                values,
-                error,
-                dialect.loaded_dbapi.Error,
-                connection_invalidated=dropped,
-                dialect=dialect,
-            ) from error
-        return raw
+                reader.connection.invalidate()
+            # SQLAlchemy runs it again: its exception (or its reconnection) is the one callers see.
+            log.warning(
+                "a direct read failed: reading it through SQLAlchemy",
+                extra={"ctx": {"error": type(error).__name__, "dropped": dropped}},
+            )
+            return None
+        return rows
 
-    def _bind(self, compiled: _Compiled, params: Mapping[str, Any]) -> Any:
-        values = {}
-        for name, processor in compiled.bind_processors.items():
-            if name in params:
-                value = params[name]
-            elif name in compiled.defaults:
-                value = compiled.defaults[name]
-            else:
-                raise exc.ArgumentError(f"a value is required for bind parameter {name!r}")
-            values[name] = value if processor is None else processor(value)
-        if compiled.positions is not None:
-            return tuple(values[name] for name in compiled.positions)
-        return values
+    def _retrying(self, reader: ReadConnection, params: Mapping[str, Any]) -> list[Any]:
+        reader.end_transaction()
+        try:
+            return list(reader.connection.execute(self.statement, params))
+        except exc.DBAPIError as error:
+            if not error.connection_invalidated:
+                raise
+        # The server dropped the connection (a restart, a failover): read again on a fresh one.
+        # Only a ReadConnection may: it holds no transaction, and reads are idempotent.
+        reader.end_transaction()
+        return list(reader.connection.execute(self.statement, params))
 
-    def _result_processors(self, dialect: Dialect, description: Any) -> list[Processor]:
-        return [
-            type_.dialect_impl(dialect).result_processor(dialect, column[1])
-            for type_, column in zip(self._types, description, strict=True)
-        ]
+    def _prepared(self, dialect: Dialect) -> _Prepared:
+        prepared = self._by_dialect.get(dialect.name)
+        if prepared is None:
+            maker = _row_maker(self._row_type, self._utc, dialect)
+            prepared = _Prepared(self.statement.compile(dialect=dialect), lambda _cursor: maker)
+            self._by_dialect[dialect.name] = prepared
+        return prepared
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    compiled: Compiled
+    # psycopg asks for a row maker at each execution; this one is fixed by the statement, so
+    # the cursor's description (built anew at each access) is never read.
+    row_factory: Callable[[Any], RowMaker]
+
+
+def _naive(value: Any) -> bool:
+    return isinstance(value, datetime) and value.tzinfo is None
+
+
+def _row_maker(row_type: Any, utc: list[int], dialect: Dialect) -> RowMaker:
+    if not utc:
+        make: RowMaker = row_type._make
+        return make
+    convert = UTCDateTime().process_result_value
+
+    def make_converted(values: Sequence[Any]) -> Any:
+        row = list(values)
+        for i in utc:
+            row[i] = convert(row[i], dialect)
+        return row_type._make(row)
+
+    return make_converted

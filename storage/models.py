@@ -8,32 +8,18 @@ from typing import Any
 from sqlalchemy import Float, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from storage import vocabulary
 from storage.base import Base, EhrEntityMixin, JSONType
 
-STAFF_ROLES = ("hr_specialist", "recruiting_manager", "admin")
-EDUCATION_LEVELS = ("high_school", "associate", "bachelor", "master", "doctorate", "other")
-APPLICATION_STAGES = (
-    "screening",
-    "ai_interview",
-    "interview",
-    "offer",
-    "hired",
-    "rejected",
-    "withdrawn",
-)
-REQUIREMENT_STATUSES = ("missing", "submitted", "approved", "rejected")
-INTERVIEW_KINDS = ("ai", "video", "onsite")
-INTERVIEW_STATUSES = (
-    "scheduled",
-    "invited",
-    "opened",
-    "attended",
-    "no_show",
-    "cancelled",
-    "completed",
-)
-SCORE_STATUSES = ("draft", "published", "revised")
-VISIBLE_SCORE_STATUSES = ("published", "revised")
+# The words of these columns are defined in storage.vocabulary; kept here for their importers.
+STAFF_ROLES = vocabulary.STAFF_ROLES
+EDUCATION_LEVELS = vocabulary.EDUCATION_LEVELS
+APPLICATION_STAGES = vocabulary.APPLICATION_STAGES
+REQUIREMENT_STATUSES = vocabulary.REQUIREMENT_STATUSES
+INTERVIEW_KINDS = vocabulary.INTERVIEW_KINDS
+INTERVIEW_STATUSES = vocabulary.INTERVIEW_STATUSES
+SCORE_STATUSES = vocabulary.SCORE_STATUSES
+VISIBLE_SCORE_STATUSES = vocabulary.VISIBLE_SCORE_STATUSES
 
 
 class Department(EhrEntityMixin, Base):

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Index, Integer, String, Text, literal_column
 from sqlalchemy.orm import Mapped, mapped_column
 
+from storage import vocabulary
 from storage.base import Base, JSONType, utcnow
 
 # BIGINT on PostgreSQL, INTEGER on SQLite (where only INTEGER PRIMARY KEY autoincrements).
@@ -117,26 +118,8 @@ class SyncCursor(Base):
     last_run_status: Mapped[str | None] = mapped_column(Text)
 
 
-OUTBOX_KINDS = (
-    "score.published",
-    "score.revised",
-    "interview.invited",
-    "interview.opened",
-    "interview.attended",
-    "interview.no_show",
-    "interview.rescheduled",
-    "interview.cancelled",
-    "application.stage_changed",
-    "requirement.status_changed",
-    "decision.recorded",
-    "reminder.due",
-    "alert.no_show_rate",
-    # Written by the backend's own actions (card buttons, the mini-app) rather than the EHR.
-    "score.flagged",
-    "reminder.manual",
-    "interview.deadline_extended",
-    "requirement.reviewed",
-)
+# Defined in storage.vocabulary; kept here for its importers.
+OUTBOX_KINDS = vocabulary.OUTBOX_KINDS
 
 
 class OutboxEvent(Base):

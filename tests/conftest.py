@@ -10,6 +10,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import Engine, text
+from sqlalchemy.orm import Session
 
 from config import Settings
 from storage.base import Base
@@ -122,6 +123,14 @@ def any_runtime(request: pytest.FixtureRequest, runtime: Runtime) -> Iterator[Ru
     )
     yield lite
     lite.run_closers()
+
+
+@pytest.fixture
+def session(runtime: Runtime) -> Iterator[Session]:
+    """A session on the test runtime, closed after the test (the one `session` fixture)."""
+    s = runtime.session_factory()
+    yield s
+    s.close()
 
 
 @pytest.fixture

@@ -1,15 +1,18 @@
-"""Flask app factory: builds Settings once, connects, registers blueprints and error handlers."""
+"""Flask app factory: builds Settings once, connects, registers blueprints and error handlers.
+
+Nothing imports this module but `web/__init__.py`: the blueprints and CLI groups reach the
+runtime and the request's session through `web_context`."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, g
+from flask import Flask
 from flask.sessions import SessionInterface
-from sqlalchemy.orm import Session
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from bot.http_callbacks import init_app as init_dingtalk_callbacks
+import web_context
+from bot.http_callbacks import bp as dingtalk_callbacks_bp
 from config import Settings, load_settings
 from config.logging import configure_logging
 from jobs.dispatch import make_dispatcher
@@ -22,7 +25,7 @@ from web.cli_ehr import ehr as ehr_cli
 from web.cli_reminders import reminders as reminders_cli
 from web.ehr_webhook import bp as ehr_webhook_bp
 
-RUNTIME_KEY = "myinterviews.runtime"
+__all__ = ["NoCookieSessions", "create_app"]
 
 
 class NoCookieSessions(SessionInterface):
@@ -56,7 +59,7 @@ def create_app(
     if test_config:
         app.config.update(test_config)
     runtime = runtime or build_runtime(settings)
-    app.extensions[RUNTIME_KEY] = runtime
+    web_context.init_app(app, runtime)
     # Outbox rows committed by a request become delivery jobs right after the commit.
     install_outbox_dispatch(runtime.session_factory, make_dispatcher(runtime.redis))
 
@@ -68,28 +71,6 @@ def create_app(
     app.cli.add_command(ehr_cli)
     app.cli.add_command(dingtalk_cli)
     app.cli.add_command(reminders_cli)
-    init_miniapp_api(app, app.extensions[RUNTIME_KEY])
-    init_dingtalk_callbacks(app, app.extensions[RUNTIME_KEY])
-
-    @app.teardown_appcontext
-    def _close_session(_exc: BaseException | None) -> None:
-        session = g.pop("db_session", None)
-        if session is not None:
-            session.close()
-
+    init_miniapp_api(app)
+    app.register_blueprint(dingtalk_callbacks_bp)
     return app
-
-
-def get_runtime(app: Flask) -> Runtime:
-    runtime: Runtime = app.extensions[RUNTIME_KEY]
-    return runtime
-
-
-def db_session() -> Session:
-    """The request's session, closed at teardown; services commit through unit_of_work."""
-    from flask import current_app
-
-    if "db_session" not in g:
-        g.db_session = get_runtime(current_app).session_factory()
-    session: Session = g.db_session
-    return session

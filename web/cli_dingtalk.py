@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import click
-from flask import current_app
 
 from clients.dingtalk import DingTalkError, make_dingtalk_client
+from web_context import get_runtime
 
 
 @click.group("dingtalk")
@@ -17,9 +17,7 @@ def dingtalk() -> None:
 @click.option("--url", required=True, help="Public HTTPS URL of POST /dingtalk/card-callback.")
 def register_card_callback(url: str) -> None:
     """Register the HTTP card-callback route (DINGTALK_CARD_CALLBACK_ROUTE_KEY and _SECRET)."""
-    from web.app import get_runtime  # web.app imports this module
-
-    runtime = get_runtime(current_app)
+    runtime = get_runtime()
     settings = runtime.settings
     route_key = settings.DINGTALK_CARD_CALLBACK_ROUTE_KEY
     secret = settings.DINGTALK_CARD_CALLBACK_SECRET

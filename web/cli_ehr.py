@@ -6,7 +6,6 @@ import json
 from datetime import UTC, datetime
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
 from clients.ehr import EhrError
@@ -16,17 +15,11 @@ from services.ehr.admin import list_dead_letter_views, list_history_views, repla
 from services.ehr.sync import list_overdue_held_events, retry_held_events
 from services.errors import DomainError
 from storage.models import ENTITY_MODELS
-from storage.runtime import Runtime
+from web_context import get_runtime
 
 ehr = AppGroup(
     "ehr", help="EHR sync: change-feed pull, dead letters, held events, an entity's history."
 )
-
-
-def _runtime() -> Runtime:
-    from web.app import get_runtime
-
-    return get_runtime(current_app)
 
 
 def _show(progress: PullProgress | None) -> str:
@@ -40,7 +33,7 @@ def sync_command(full: bool, force: bool) -> None:
     """Pull the EHR change feed to its end, page by page."""
     progress = PullProgress()
     try:
-        pages = iter_pull(_runtime(), full=full, force=force)
+        pages = iter_pull(get_runtime(), full=full, force=force)
         with (
             bulk_gc(),
             click.progressbar(pages, label="EHR change feed", item_show_func=_show) as bar,
@@ -76,7 +69,7 @@ def dead_letters() -> None:
 @click.option("--raw", is_flag=True, help="Print each raw event as JSON.")
 def list_command(include_replayed: bool, raw: bool) -> None:
     """List dead letters, oldest first."""
-    session = _runtime().session_factory()
+    session = get_runtime().session_factory()
     try:
         letters = list_dead_letter_views(session, include_replayed=include_replayed)
     finally:
@@ -99,7 +92,7 @@ def replay_command(ids: tuple[int, ...], replay_all: bool) -> None:
     """Run dead letters through ingestion again."""
     if bool(ids) == replay_all:
         raise click.UsageError("give dead-letter ids or --all")
-    session = _runtime().session_factory()
+    session = get_runtime().session_factory()
     try:
         results = replay_dead_letters(
             session, None if replay_all else list(ids), now=datetime.now(UTC)
@@ -118,7 +111,7 @@ def replay_command(ids: tuple[int, ...], replay_all: bool) -> None:
 @click.option("--retry", is_flag=True, help="First re-apply those whose parent has arrived.")
 def held_command(older_than: float | None, retry: bool) -> None:
     """List events held for a parent longer than EHR_HELD_MAX_AGE_SECONDS (or --older-than)."""
-    runtime = _runtime()
+    runtime = get_runtime()
     age = runtime.settings.EHR_HELD_MAX_AGE_SECONDS if older_than is None else older_than
     session = runtime.session_factory()
     try:
@@ -147,7 +140,7 @@ def _value(value: object) -> str:
 @click.option("--data", "show_data", is_flag=True, help="Also print each change's whole data.")
 def history_command(kind: str, entity_id: str, show_data: bool) -> None:
     """Every recorded change of one entity: version, operation, source, event, field pairs."""
-    session = _runtime().session_factory()
+    session = get_runtime().session_factory()
     try:
         changes = list_history_views(session, kind, entity_id)
     finally:

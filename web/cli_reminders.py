@@ -5,19 +5,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
 from jobs.clock import SweepReport, run_sweeps
-from storage.runtime import Runtime
+from web_context import get_runtime
 
 reminders = AppGroup("reminders", help="The clock: reminders, no-show alerts, score policies.")
-
-
-def _runtime() -> Runtime:
-    from web.app import get_runtime
-
-    return get_runtime(current_app)
 
 
 def parse_now(value: str | None) -> datetime:
@@ -68,4 +61,4 @@ def sweep_command(now_text: str | None) -> None:
     """Run the reminder, no-show and score-policy sweeps as of --now, printing what they did."""
     now = parse_now(now_text)
     click.echo(f"sweeping as of {now.isoformat()}")
-    _print(run_sweeps(_runtime(), now=now))
+    _print(run_sweeps(get_runtime(), now=now))

@@ -6,11 +6,12 @@ import hashlib
 import hmac
 from datetime import UTC, datetime
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 
 from services.ehr.sync import check_batch, ingest_events
 from services.errors import InvalidInput, Unauthenticated
 from storage.safe_input import JsonInputError, ascii_int, loads_batch
+from web_context import db_session, get_runtime
 
 bp = Blueprint("ehr_webhook", __name__)
 SIGNATURE_PREFIX = "v1="
@@ -45,9 +46,7 @@ def verify_signature(
 
 @bp.post("/ehr/events")
 def receive_events() -> Response:
-    from web.app import db_session, get_runtime
-
-    settings = get_runtime(current_app).settings
+    settings = get_runtime().settings
     now = datetime.now(UTC)
     body = request.get_data(cache=False)  # over MAX_CONTENT_LENGTH (1 MiB): 413 before reading
     verify_signature(

@@ -11,10 +11,11 @@ import json
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, current_app, send_from_directory
+from flask import Blueprint, Response, send_from_directory
 from werkzeug.exceptions import NotFound
 
 from config import Settings
+from web_context import get_runtime
 
 STATIC_DIR = Path(__file__).resolve().parent / "static" / "app"
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
@@ -54,15 +55,10 @@ def page_config(settings: Settings) -> dict[str, object]:
     }
 
 
-def _settings() -> Settings:
-    from web.app import get_runtime
-
-    return get_runtime(current_app).settings
-
-
 @bp.get("/app/config.js")
 def config_js() -> Response:
-    body = "window.MI_CONFIG = " + json.dumps(page_config(_settings()), ensure_ascii=False) + ";\n"
+    config = page_config(get_runtime().settings)
+    body = "window.MI_CONFIG = " + json.dumps(config, ensure_ascii=False) + ";\n"
     response = Response(body, content_type=CONTENT_TYPES[".js"])
     response.headers["Cache-Control"] = "no-store"
     return response
@@ -81,7 +77,7 @@ def static_file(filename: str = "index.html") -> Response:
     response.headers["Referrer-Policy"] = "no-referrer"
     if suffix == ".html":
         # Only our own files; DingTalk's JSAPI is the one outside script the page may load.
-        response.headers["Content-Security-Policy"] = _csp(_settings())
+        response.headers["Content-Security-Policy"] = _csp(get_runtime().settings)
     return response
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Response, current_app, jsonify
+from flask import Blueprint, Response, jsonify
 from redis.exceptions import RedisError
 from sqlalchemy.exc import SQLAlchemyError
 
 from storage.runtime import check_database
+from web_context import get_runtime
 
 bp = Blueprint("health", __name__)
 log = logging.getLogger(__name__)
@@ -16,9 +17,7 @@ log = logging.getLogger(__name__)
 
 @bp.get("/healthz")
 def healthz() -> tuple[Response, int]:
-    from web.app import get_runtime
-
-    runtime = get_runtime(current_app)
+    runtime = get_runtime()
     checks: dict[str, str] = {}
     try:
         check_database(runtime.engine)

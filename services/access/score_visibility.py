@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from storage.vocabulary import VISIBLE_SCORE_STATUSES
+
 SCORE_PARTS = ("overall", "dimensions", "comments")
-VISIBLE_STATUSES = ("published", "revised")
 
 
 @dataclass(frozen=True)
@@ -47,7 +48,7 @@ def parse_visibility(policy: str) -> frozenset[str]:
 
 def candidate_score_view(score: ScoreView, policy: frozenset[str]) -> ScoreView | None:
     """Return what the policy lets a candidate see of a score; None for a draft."""
-    if score.status not in VISIBLE_STATUSES:
+    if score.status not in VISIBLE_SCORE_STATUSES:
         return None
     return replace(
         score,

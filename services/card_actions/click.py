@@ -13,19 +13,17 @@ from cards.builders import decision_update
 from cards.text import t
 from services.access.visibility import Viewer
 from services.errors import NotFound
+from storage import vocabulary
 from storage.models import (
     Interview,
     Staff,
 )
 from storage.sync_models import OutboxEvent
 
-OUTBOX_MANUAL_REMINDER = "reminder.manual"
-
-
-OUTBOX_DEADLINE_EXTENDED = "interview.deadline_extended"
-
-
-OUTBOX_REQUIREMENT_REVIEWED = "requirement.reviewed"
+# The outbox kinds card actions write are defined in storage.vocabulary; kept for their importers.
+OUTBOX_MANUAL_REMINDER = vocabulary.OUTBOX_MANUAL_REMINDER
+OUTBOX_DEADLINE_EXTENDED = vocabulary.OUTBOX_DEADLINE_EXTENDED
+OUTBOX_REQUIREMENT_REVIEWED = vocabulary.OUTBOX_REQUIREMENT_REVIEWED
 
 
 REJECT_REASONS = ("skills", "availability", "salary", "other")
@@ -41,9 +39,6 @@ MAX_PARAM_CHARS = 128
 
 
 EXTEND_HOURS = (1, 168)
-
-
-OPEN_INTERVIEW = ("scheduled", "invited", "opened", "no_show")
 
 # Words the shared cards/text.py does not have.
 

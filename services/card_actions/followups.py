@@ -9,16 +9,12 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import false, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.card_actions.click import (
     EXTEND_HOURS,
     FLAG_NOTES,
-    OPEN_INTERVIEW,
-    OUTBOX_DEADLINE_EXTENDED,
-    OUTBOX_MANUAL_REMINDER,
-    OUTBOX_REQUIREMENT_REVIEWED,
     CardActionResult,
     Click,
     decided,
@@ -32,14 +28,17 @@ from services.ehr.local_changes import record_local_change
 from services.errors import Conflict, InvalidInput, NotFound
 from storage.action_models import ScoreFlag
 from storage.db import unit_of_work
-from storage.models import (
-    VISIBLE_SCORE_STATUSES,
-    Interview,
-    Requirement,
-    Score,
-)
+from storage.models import Interview, Requirement
 from storage.safe_input import ascii_int
+from storage.scores import get_latest_visible_score
 from storage.sync_models import OutboxEvent
+from storage.vocabulary import (
+    OPEN_INTERVIEW_STATUSES,
+    OUTBOX_DEADLINE_EXTENDED,
+    OUTBOX_MANUAL_REMINDER,
+    OUTBOX_REQUIREMENT_REVIEWED,
+    REVIEWED_REQUIREMENT_STATUSES,
+)
 
 
 def _interview_event(kind: str, interview: Interview, click: Click, **payload: Any) -> OutboxEvent:
@@ -81,7 +80,7 @@ def _extend(session: Session, click: Click) -> CardActionResult:
         dedupe = f"deadline-extend:{click.out_track_id}:{hours}"
         if session.scalar(select(OutboxEvent.id).where(OutboxEvent.dedupe_key == dedupe)):
             return decided("duplicate", "extend", click.staff.name, click.lang)
-        if interview.status not in OPEN_INTERVIEW:
+        if interview.status not in OPEN_INTERVIEW_STATUSES:
             raise Conflict(f"interview is {interview.status}", code="interview_closed")
         before = interview.deadline_at
         deadline = max(before or click.now, click.now) + timedelta(hours=hours)
@@ -123,15 +122,8 @@ def _extend(session: Session, click: Click) -> CardActionResult:
 def _flag(session: Session, click: Click) -> CardActionResult:
     note = click.params.get("note") or "other"
     note = note if note in FLAG_NOTES else "other"
-    score = session.scalars(
-        select(Score)
-        .where(
-            Score.interview_id == (click.interview_id or ""),
-            Score.deleted.is_(false()),
-            Score.status.in_(VISIBLE_SCORE_STATUSES),
-        )
-        .order_by(Score.published_at.desc().nulls_last(), Score.id.desc())
-    ).first()
+    # The score the card's interview shows everywhere else: its latest visible one.
+    score = get_latest_visible_score(session, click.interview_id or "")
     if score is None:
         raise NotFound("the card names no published score")
     existing = session.scalars(
@@ -163,7 +155,7 @@ def _review(session: Session, click: Click, status: str) -> CardActionResult:
         requirement = session.get(Requirement, (click.application_id, click.requirement_key or ""))
         if requirement is None:
             raise NotFound("the card names no requirement")
-        if requirement.status in ("approved", "rejected"):
+        if requirement.status in REVIEWED_REQUIREMENT_STATUSES:
             done = requirement.status == status
             reviewer = _last_reviewer(session, click)
             outcome = "duplicate" if done else "already_decided"

@@ -13,7 +13,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import false, func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.access.sessions import identify_person, revoke_user_sessions
@@ -24,14 +24,9 @@ from services.views.candidate import get_report_for_candidate, list_interviews_f
 from services.views.position_stats import get_position_stats
 from storage.action_models import Decision
 from storage.db import unit_of_work
-from storage.models import (
-    VISIBLE_SCORE_STATUSES,
-    Application,
-    Candidate,
-    Interview,
-    Position,
-    Score,
-)
+from storage.models import Application, Candidate, Position
+from storage.scores import latest_application_scores
+from storage.vocabulary import AWAITING_DECISION_STAGES
 
 COMMANDS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     # (command, language, spellings); longest spellings first within a command
@@ -147,20 +142,10 @@ def _score(session: Session, viewer: Viewer, policy: BotPolicy, lang: str, now: 
 
 
 def _pending(session: Session, viewer: Viewer, lang: str) -> Reply:
-    latest = (
-        select(
-            Interview.application_id.label("application_id"),
-            func.max(Score.overall).label("overall"),
-            func.max(Score.published_at).label("published_at"),
-        )
-        .join(Score, Score.interview_id == Interview.id)
-        .where(
-            Score.status.in_(VISIBLE_SCORE_STATUSES),
-            Score.deleted.is_(false()),
-            Interview.deleted.is_(false()),
-        )
-        .group_by(Interview.application_id)
-        .subquery()
+    # Each application's latest visible score, as the statistics and HR's list show it; pending
+    # while no decision was made since it was published.
+    latest = latest_application_scores(
+        application_scope(session, viewer), Application.stage.in_(AWAITING_DECISION_STAGES)
     )
     decided = select(Decision.application_id).where(
         Decision.application_id == Application.id, Decision.created_at >= latest.c.published_at
@@ -170,11 +155,7 @@ def _pending(session: Session, viewer: Viewer, lang: str) -> Reply:
         .join(latest, latest.c.application_id == Application.id)
         .join(Candidate, Candidate.id == Application.candidate_id)
         .join(Position, Position.id == Application.position_id)
-        .where(
-            application_scope(session, viewer),
-            Application.stage.in_(("ai_interview", "interview")),
-            ~decided.exists(),
-        )
+        .where(~decided.exists())
         .order_by(latest.c.overall.desc(), Application.id)
         .limit(LIST_LIMIT)
     ).all()

@@ -1,3 +1,3 @@
 """What happens because time passes: invitation and attendance reminders (`reminders`),
-no-show alerts (`no_show`), quiet hours and working windows (`quiet_hours`), and the cards they
-send (`cards`)."""
+no-show alerts (`no_show`), quiet hours and working windows (`quiet_hours`), the cards they send
+(`cards`), and HR's manual reminder from a card (`manual_reminder`)."""

@@ -2,7 +2,8 @@
 
 Planners decide recipients from the cache as it is when the outbox row is handled; content reads
 it again at send time, so a candidate who attended, or an interview cancelled, in between gets
-nothing (the builder returns None).
+nothing (the builder returns None). services/notify/catalog.py says which outbox kind and card
+purpose each function handles; the reminder HR send from a card is in `clock.manual_reminder`.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from cards import builders
 from cards.builders import Card
-from services.clock.reminders import CANDIDATE_KINDS, CLOSED_STAGES, NOT_ATTENDED_STATUSES
-from services.notify.planning import out_track_id
+from services.clock.reminders import CANDIDATE_KINDS
+from services.notify.base import PlannedCard, out_track_id, outbox_event_of
 from services.notify.policy import NotifyPolicy
 from services.notify.recipients import (
     Recipient,
@@ -23,12 +24,14 @@ from services.notify.recipients import (
     hr_owner_recipients,
     recruiting_manager_recipients,
 )
-from services.notify.registry import PlannedCard, content, planner
 from storage.action_models import Delivery, Reminder
 from storage.models import Application, Candidate, Interview, Position, Requirement
 from storage.sync_models import OutboxEvent
-
-TODO_STATUSES = ("missing", "rejected")
+from storage.vocabulary import (
+    AWAITING_ATTENDANCE_STATUSES,
+    BLOCKING_REQUIREMENT_STATUSES,
+    CLOSED_STAGES,
+)
 
 
 @dataclass(frozen=True)
@@ -54,17 +57,13 @@ def load_reminder_chain(session: Session, reminder_id: int) -> ReminderChain | N
     # Read again at fire and send time: attended, cancelled or withdrawn means nothing goes out.
     if interview.deleted or application.deleted or application.stage in CLOSED_STAGES:
         return None
-    if interview.status not in NOT_ATTENDED_STATUSES:
+    if interview.status not in AWAITING_ATTENDANCE_STATUSES:
         return None
     return ReminderChain(reminder, interview, application, candidate, position)
 
 
-def _event(session: Session, delivery: Delivery) -> OutboxEvent | None:
-    return session.get(OutboxEvent, delivery.outbox_id) if delivery.outbox_id else None
-
-
-@planner("reminder.due")
-def _plan_reminder(session: Session, event: OutboxEvent, policy: NotifyPolicy) -> list[PlannedCard]:
+def plan_reminder(session: Session, event: OutboxEvent, policy: NotifyPolicy) -> list[PlannedCard]:
+    """Plan a due reminder: the candidate's, or the not-attended card of every HR owner."""
     chain = load_reminder_chain(session, int(event.payload["reminder_id"]))
     if chain is None:
         return []
@@ -91,24 +90,31 @@ def _reminders_sent(session: Session, interview_id: str) -> int:
     )
 
 
-@content("invite_reminder", "not_attended_hr", title="AI 面试提醒")
-def _reminder_card(session: Session, delivery: Delivery, policy: NotifyPolicy) -> Card | None:
-    event = _event(session, delivery)
+def invite_reminder_card(
+    interview: Interview, candidate: Candidate, position: Position, policy: NotifyPolicy
+) -> Card:
+    """The candidate's reminder to take the interview, with the deadline as it is now."""
+    return builders.invite_reminder(
+        candidate_name=candidate.name,
+        position=position.title,
+        deadline=interview.deadline_at,
+        # An EHR link the allow-list refuses (javascript:...) gives way to our own page.
+        interview_url=interview.invitation_url,
+        fallback_url=policy.report_url(interview.id),
+        lang=policy.language,
+        allow_http=policy.allow_http_links,
+    )
+
+
+def build_reminder_card(session: Session, delivery: Delivery, policy: NotifyPolicy) -> Card | None:
+    """Build a due reminder's card, unless the interview was attended or closed meanwhile."""
+    event = outbox_event_of(session, delivery)
     chain = load_reminder_chain(session, int(event.payload["reminder_id"])) if event else None
     if chain is None:
         return None
     interview = chain.interview
     if delivery.purpose == "invite_reminder":
-        return builders.invite_reminder(
-            candidate_name=chain.candidate.name,
-            position=chain.position.title,
-            deadline=interview.deadline_at,
-            # An EHR link the allow-list refuses (javascript:...) gives way to our own page.
-            interview_url=interview.invitation_url,
-            fallback_url=policy.report_url(interview.id),
-            lang=policy.language,
-            allow_http=policy.allow_http_links,
-        )
+        return invite_reminder_card(interview, chain.candidate, chain.position, policy)
     return builders.not_attended_hr(
         interview_id=interview.id,
         candidate_name=chain.candidate.name,
@@ -119,8 +125,10 @@ def _reminder_card(session: Session, delivery: Delivery, policy: NotifyPolicy) -
     )
 
 
-@planner("alert.no_show_rate")
-def _plan_no_show(session: Session, event: OutboxEvent, policy: NotifyPolicy) -> list[PlannedCard]:
+def plan_no_show_alert(
+    session: Session, event: OutboxEvent, policy: NotifyPolicy
+) -> list[PlannedCard]:
+    """Plan a position's no-show alert for its recruiting managers and HR owners, once each."""
     position = session.get(Position, event.entity_id)
     if position is None or position.deleted:
         return []
@@ -130,9 +138,9 @@ def _plan_no_show(session: Session, event: OutboxEvent, policy: NotifyPolicy) ->
     return [PlannedCard("no_show_alert", r, key) for _, r in sorted(recipients.items())]
 
 
-@content("no_show_alert", title="面试缺席预警")
-def _no_show_card(session: Session, delivery: Delivery, policy: NotifyPolicy) -> Card | None:
-    event = _event(session, delivery)
+def build_no_show_card(session: Session, delivery: Delivery, policy: NotifyPolicy) -> Card | None:
+    """Build the no-show alert: the batch's counts and who did not show up."""
+    event = outbox_event_of(session, delivery)
     position = session.get(Position, event.entity_id) if event else None
     if event is None or position is None:
         return None
@@ -173,10 +181,10 @@ def _card_was_sent(session: Session, card_key: str, recipient_kind: str, rid: st
     )
 
 
-@planner("requirement.status_changed")
-def _plan_requirement(
+def plan_requirement(
     session: Session, event: OutboxEvent, policy: NotifyPolicy
 ) -> list[PlannedCard]:
+    """Plan the candidate's to-do card of a requirement and, once submitted, HR's review card."""
     payload = event.payload
     key = str(payload["requirement_key"])
     application = session.get(Application, event.entity_id)
@@ -189,8 +197,10 @@ def _plan_requirement(
     status = str((payload.get("after") or {}).get("status") or requirement.status)
     todo_key = f"req-{application.id}-{key}"
     cards: list[PlannedCard] = []
-    # One to-do card per requirement, created while something is to do and updated after.
-    if status in TODO_STATUSES or _card_was_sent(session, todo_key, "candidate", candidate.id):
+    # One to-do card per requirement, created while something is to do (what blocks Advance is
+    # the candidate's to do) and updated after.
+    to_do = status in BLOCKING_REQUIREMENT_STATUSES
+    if to_do or _card_was_sent(session, todo_key, "candidate", candidate.id):
         cards.append(PlannedCard("requirement_todo", candidate_recipient(candidate), todo_key))
     if status == "submitted":
         review_key = f"req-review-{application.id}-{key}-v{event.entity_version or 0}"
@@ -201,9 +211,11 @@ def _plan_requirement(
     return cards
 
 
-@content("requirement_todo", "requirement_review_hr", title="材料待办")
-def _requirement_card(session: Session, delivery: Delivery, policy: NotifyPolicy) -> Card | None:
-    event = _event(session, delivery)
+def build_requirement_card(
+    session: Session, delivery: Delivery, policy: NotifyPolicy
+) -> Card | None:
+    """Build the requirement's to-do or review card from its status as it is now."""
+    event = outbox_event_of(session, delivery)
     if event is None:
         return None
     key = str(event.payload["requirement_key"])

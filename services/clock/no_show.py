@@ -25,13 +25,10 @@ from storage.action_models import NoShowAlertState
 from storage.db import unit_of_work
 from storage.models import Application, Interview
 from storage.sync_models import OutboxEvent
+from storage.vocabulary import INVITED_STATUSES, NOT_ATTENDED_STATUSES, OUTBOX_NO_SHOW_ALERT
 
 log = logging.getLogger(__name__)
 
-# Invitations that went out (scheduled-only and cancelled ones do not count).
-INVITED_STATUSES = ("invited", "opened", "attended", "no_show", "completed")
-NO_SHOW_STATUSES = ("invited", "opened", "no_show")
-OUTBOX_NO_SHOW_ALERT = "alert.no_show_rate"
 MAX_IDS_IN_PAYLOAD = 200
 NO_BATCH = ""  # applications without a batch label form one batch per position
 
@@ -96,7 +93,7 @@ def count_batch(session: Session, position_id: str, batch: str, *, now: datetime
         )
         .order_by(Interview.deadline_at, Interview.id)
     ).all()
-    no_shows = [iid for iid, status in rows if status in NO_SHOW_STATUSES]
+    no_shows = [iid for iid, status in rows if status in NOT_ATTENDED_STATUSES]
     return BatchCount(position_id, batch, len(rows), no_shows)
 
 

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, lazyload
 from config import Settings
 from services.clock.quiet_hours import WorkingHours, is_quiet, next_window_open
 from services.clock.quiet_hours import working_hours_from_settings as _working_hours
+from storage import vocabulary
 from storage.action_models import Reminder
 from storage.db import unit_of_work
 from storage.models import Application, Interview
@@ -40,10 +41,11 @@ DEADLINE_SOON = "deadline_soon"  # candidate: deadline close, not attended (urge
 KINDS = (INVITE_UNOPENED, NOT_ATTENDED, DEADLINE_SOON)
 CANDIDATE_KINDS = (INVITE_UNOPENED, DEADLINE_SOON)
 URGENT_KINDS = (DEADLINE_SOON,)
-NOT_ATTENDED_STATUSES = ("invited", "opened")
-CLOSED_STAGES = ("hired", "rejected", "withdrawn")
+# The words are storage.vocabulary's; the names stay here for their importers.
+NOT_ATTENDED_STATUSES = vocabulary.AWAITING_ATTENDANCE_STATUSES
+CLOSED_STAGES = vocabulary.CLOSED_STAGES
+OUTBOX_REMINDER_DUE = vocabulary.OUTBOX_REMINDER_DUE
 OPEN_STATES = ("pending", "held")
-OUTBOX_REMINDER_DUE = "reminder.due"
 CHUNK = 500
 
 

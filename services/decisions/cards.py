@@ -3,7 +3,8 @@
 The write-back job (jobs/writeback.py) asks `get_writeback` what to send to the EHR, records the
 answer with `record_writeback_result` (a 409 reconciles the cached stage), then delivers the cards
 planned here: every HR copy of the score card is updated to say who decided what (or that the EHR
-refused it), and the candidate hears the outcome per company policy.
+refused it), and the candidate hears the outcome per company policy. services/notify/catalog.py
+says which outbox kind and card purpose each planner and builder here handles.
 """
 
 from __future__ import annotations
@@ -17,22 +18,21 @@ from sqlalchemy.orm import Session
 
 from cards import builders
 from cards.builders import Card
-from services.card_actions.click import (
-    OUTBOX_DEADLINE_EXTENDED,
-    OUTBOX_MANUAL_REMINDER,
-    OUTBOX_REQUIREMENT_REVIEWED,
-    label,
-)
-from services.decisions.decide import OUTBOX_DECISION_RECORDED
-from services.decisions.flags import OUTBOX_SCORE_FLAGGED
+from services.card_actions.click import label
 from services.ehr.local_changes import record_local_change
+from services.notify.base import PlannedCard, outbox_event_of
 from services.notify.policy import NotifyPolicy
 from services.notify.recipients import Recipient, candidate_recipient
-from services.notify.registry import PlannedCard, content, planner
 from storage.action_models import Decision, Delivery, ScoreFlag
 from storage.db import unit_of_work
 from storage.models import Application, Candidate, Interview, Position, Score, Staff
 from storage.sync_models import OutboxEvent
+from storage.vocabulary import (
+    OUTBOX_DEADLINE_EXTENDED,
+    OUTBOX_DECISION_RECORDED,
+    OUTBOX_REQUIREMENT_REVIEWED,
+    OUTBOX_SCORE_FLAGGED,
+)
 
 WRITEBACK_KINDS = (
     OUTBOX_DECISION_RECORDED,
@@ -174,8 +174,8 @@ def _hr_score_copies(session: Session, application_id: str) -> list[PlannedCard]
     return list(cards.values())
 
 
-@planner(OUTBOX_DECISION_RECORDED)
-def _plan_decision(session: Session, event: OutboxEvent, policy: NotifyPolicy) -> list[PlannedCard]:
+def plan_decision(session: Session, event: OutboxEvent, policy: NotifyPolicy) -> list[PlannedCard]:
+    """Plan the update of HR's score cards and, once the EHR accepted it, the candidate's card."""
     decision = session.get(Decision, int((event.payload or {}).get("decision_id") or 0))
     application = session.get(Application, decision.application_id) if decision else None
     if decision is None or application is None:
@@ -192,12 +192,8 @@ def _plan_decision(session: Session, event: OutboxEvent, policy: NotifyPolicy) -
     return cards
 
 
-def _event(session: Session, delivery: Delivery) -> OutboxEvent | None:
-    return session.get(OutboxEvent, delivery.outbox_id) if delivery.outbox_id else None
-
-
 def _decision_of(session: Session, delivery: Delivery) -> Decision | None:
-    event = _event(session, delivery)
+    event = outbox_event_of(session, delivery)
     if event is None or event.kind != OUTBOX_DECISION_RECORDED:
         return None
     return session.get(Decision, int(event.payload.get("decision_id") or 0))
@@ -208,8 +204,8 @@ def _staff_name(session: Session, staff_id: str | None, fallback: str) -> str:
     return staff.name if staff is not None else fallback
 
 
-@content("score_hr_decision", title="AI 面试得分")
-def _decision_card(session: Session, delivery: Delivery, policy: NotifyPolicy) -> Card | None:
+def build_decision_card(session: Session, delivery: Delivery, policy: NotifyPolicy) -> Card | None:
+    """Build the update of an HR score card: who decided what, or that the EHR refused it."""
     decision = _decision_of(session, delivery)
     if decision is None:
         return None
@@ -236,8 +232,10 @@ def _candidate_chain(
     return application, candidate, position
 
 
-@content("next_round", title="恭喜进入下一轮")
-def _next_round_card(session: Session, delivery: Delivery, policy: NotifyPolicy) -> Card | None:
+def build_next_round_card(
+    session: Session, delivery: Delivery, policy: NotifyPolicy
+) -> Card | None:
+    """Build the candidate's card saying they advance, with the stage as it is now."""
     decision = _decision_of(session, delivery)
     chain = _candidate_chain(session, decision) if decision else None
     if decision is None or chain is None:
@@ -254,9 +252,9 @@ def _next_round_card(session: Session, delivery: Delivery, policy: NotifyPolicy)
     )
 
 
-@content("rejection_notice", title="面试结果通知")
-def _rejection_card(session: Session, delivery: Delivery, policy: NotifyPolicy) -> Card | None:
-    # Sent only when the company enables NOTIFY_CANDIDATE_ON_REJECT (the planner checks).
+def build_rejection_card(session: Session, delivery: Delivery, policy: NotifyPolicy) -> Card | None:
+    """Build the candidate's rejection notice."""
+    # Sent only when the company enables NOTIFY_CANDIDATE_ON_REJECT (plan_decision checks).
     decision = _decision_of(session, delivery)
     chain = _candidate_chain(session, decision) if decision else None
     if chain is None:
@@ -271,84 +269,8 @@ def _rejection_card(session: Session, delivery: Delivery, policy: NotifyPolicy) 
     )
 
 
-@planner(OUTBOX_MANUAL_REMINDER, OUTBOX_DEADLINE_EXTENDED)
-def _plan_reminder(session: Session, event: OutboxEvent, policy: NotifyPolicy) -> list[PlannedCard]:
-    interview = session.get(Interview, str((event.payload or {}).get("interview_id") or ""))
-    application = session.get(Application, interview.application_id) if interview else None
-    candidate = session.get(Candidate, application.candidate_id) if application else None
-    if candidate is None or candidate.deleted:
-        return []
-    key = f"{event.kind.replace('.', '-')}-{event.id}"
-    cards = [PlannedCard("invite_reminder_manual", candidate_recipient(candidate), key)]
-    return cards + sibling_updates(session, event)
-
-
-COPY_ACTIONS = {OUTBOX_MANUAL_REMINDER: "remind", OUTBOX_DEADLINE_EXTENDED: "extend"}
-
-
-def sibling_updates(session: Session, event: OutboxEvent) -> list[PlannedCard]:
-    """In-place updates of every copy of the card a button was pressed on."""
-    track = str((event.payload or {}).get("source_out_track_id") or "")
-    source = session.scalars(
-        select(Delivery).where(Delivery.out_track_id == track, Delivery.operation == "create")
-    ).first()
-    if not track or source is None or source.outbox_id is None:
-        return []
-    copies = session.scalars(
-        select(Delivery).where(
-            Delivery.outbox_id == source.outbox_id,
-            Delivery.purpose == source.purpose,
-            Delivery.operation == "create",
-            Delivery.state == "sent",
-        )
-    )
-    return [
-        PlannedCard(
-            "copy_status",
-            Recipient(copy.recipient_kind, copy.recipient_id, copy.dingtalk_user_id, ""),
-            card_key=copy.out_track_id,
-            operation="update",
-            track_id=copy.out_track_id,
-        )
-        for copy in copies
-    ]
-
-
-@content("copy_status", title="处理结果")
-def _copy_status(session: Session, delivery: Delivery, policy: NotifyPolicy) -> Card | None:
-    event = _event(session, delivery)
-    action = COPY_ACTIONS.get(event.kind) if event else None
-    actor = session.get(Staff, str(event.payload.get("actor_staff_id") or "")) if event else None
-    if action is None or actor is None:
-        return None
-    return Card("copy_status", builders.decision_update(action, actor.name, lang=policy.language))
-
-
-@content("invite_reminder_manual", title="AI 面试提醒")
-def _reminder_card(session: Session, delivery: Delivery, policy: NotifyPolicy) -> Card | None:
-    event = _event(session, delivery)
-    interview = (
-        session.get(Interview, str(event.payload.get("interview_id") or "")) if event else None
-    )
-    application = session.get(Application, interview.application_id) if interview else None
-    candidate = session.get(Candidate, application.candidate_id) if application else None
-    position = session.get(Position, application.position_id) if application else None
-    if interview is None or candidate is None or position is None:
-        return None
-    return builders.invite_reminder(
-        candidate_name=candidate.name,
-        position=position.title,
-        deadline=interview.deadline_at,
-        # An EHR link the allow-list refuses (javascript:...) gives way to our own page.
-        interview_url=interview.invitation_url,
-        fallback_url=policy.report_url(interview.id),
-        lang=policy.language,
-        allow_http=policy.allow_http_links,
-    )
-
-
-@planner(OUTBOX_SCORE_FLAGGED)
-def _plan_flag(session: Session, event: OutboxEvent, policy: NotifyPolicy) -> list[PlannedCard]:
+def plan_flag(session: Session, event: OutboxEvent, policy: NotifyPolicy) -> list[PlannedCard]:
+    """Plan the update of every HR score card of the application to show the flag."""
     score = session.get(Score, event.entity_id)
     interview = session.get(Interview, score.interview_id) if score else None
     if interview is None:
@@ -359,9 +281,9 @@ def _plan_flag(session: Session, event: OutboxEvent, policy: NotifyPolicy) -> li
     ]
 
 
-@content("score_hr_flag", title="AI 面试得分")
-def _flag_card(session: Session, delivery: Delivery, policy: NotifyPolicy) -> Card | None:
-    event = _event(session, delivery)
+def build_flag_card(session: Session, delivery: Delivery, policy: NotifyPolicy) -> Card | None:
+    """Build the update of an HR score card: who flagged the score, and why."""
+    event = outbox_event_of(session, delivery)
     flag = session.get(ScoreFlag, int(event.payload.get("flag_id") or 0)) if event else None
     if flag is None:
         return None

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from services.access.visibility import Viewer, get_application_for_viewer, require_staff
 from services.errors import Conflict, InvalidInput
+from storage import vocabulary
 from storage.action_models import Decision
 from storage.db import unit_of_work
 from storage.models import Application, Staff
@@ -18,14 +19,16 @@ from storage.sync_models import OutboxEvent
 
 DECISIONS = ("advance", "reject", "hold", "withdraw")
 DECISION_SOURCES = ("card", "api", "policy")
-ADVANCE = {
-    "screening": "ai_interview",
-    "ai_interview": "interview",
-    "interview": "offer",
-    "offer": "hired",
-}
-CLOSED = ("hired", "rejected", "withdrawn")
-OUTBOX_DECISION_RECORDED = "decision.recorded"
+# The words are storage.vocabulary's; the names stay here for their importers.
+ADVANCE = vocabulary.NEXT_STAGE
+CLOSED = vocabulary.CLOSED_STAGES
+OUTBOX_DECISION_RECORDED = vocabulary.OUTBOX_DECISION_RECORDED
+
+
+def blocking_requirements(application: Application | None) -> list[str]:
+    """Return the labels of the application's requirements that block Advance, in order."""
+    requirements = application.requirements if application is not None else []
+    return [r.label for r in requirements if r.status in vocabulary.BLOCKING_REQUIREMENT_STATUSES]
 
 
 def _next_stage(application: Application, decision: str) -> str:
@@ -35,7 +38,7 @@ def _next_stage(application: Application, decision: str) -> str:
             code="application_closed",
         )
     if decision == "advance":
-        pending = [r.label for r in application.requirements if r.status in ("missing", "rejected")]
+        pending = blocking_requirements(application)
         if pending:
             raise Conflict(
                 "cannot advance while requirements are pending: " + ", ".join(pending),
@@ -74,12 +77,8 @@ def insert_decision(
     the same sequence number meanwhile.
     """
     new_stage = _next_stage(application, decision)
-    sequence = (
-        session.scalar(
-            select(func.max(Decision.sequence)).where(Decision.application_id == application.id)
-        )
-        or 0
-    ) + 1
+    latest = select(func.max(Decision.sequence)).where(Decision.application_id == application.id)
+    sequence = (session.scalar(latest) or 0) + 1
     row = Decision(
         application_id=application.id,
         sequence=sequence,

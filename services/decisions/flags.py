@@ -11,8 +11,8 @@ from services.errors import InvalidInput
 from storage.action_models import ScoreFlag
 from storage.db import unit_of_work
 from storage.sync_models import OutboxEvent
+from storage.vocabulary import OUTBOX_SCORE_FLAGGED
 
-OUTBOX_SCORE_FLAGGED = "score.flagged"
 MAX_NOTE = 2000
 
 

@@ -1,24 +1,22 @@
 """Apply validated EHR events to the cache, set-based, inside the caller's transaction.
 
-Per entity kind (parents first): lock the cached rows of the page's entities in id order (so two
-concurrent batches never deadlock), replay each entity's events in version order in memory, then
-write the final rows, the history and the outbox in a few multi-row statements. A version not
-greater than the cached one is stale; an upsert whose parent is not cached yet, or a delete of an
-entity never seen, is held and re-applied when that entity arrives.
+Per entity kind (parents first): lock the cached rows of the batch's entities in id order (so two
+concurrent batches never deadlock), replay each entity's events in version order in memory, and
+insert the new entities. Then, for the whole batch, a few multi-row statements write the updates
+and collections, the history, the outbox and the events' states. A version not greater than the
+cached one is stale; an upsert whose parent is not cached yet, or a delete of an entity never
+seen, is held and re-applied when that entity arrives.
 
-`apply` and `finish` split a batch so that the pull can overlap two pages on two connections:
-page N+1 is applied while page N writes its history, outbox and event states and commits. `finish`
-only writes rows its `apply` locked or created, so it never waits for another transaction. What
-page N+1 cannot see yet, page N hands over (`Handover`): the entities it created count as
-existing parents. A page that has events for what page N touched or holds events for is not
-overlapped at all (`Handover.claimed`): it begins after page N committed, as if sequential. The
-caller commits the pages in order and drops page N+1 if page N fails.
+An entity another transaction inserted first (its insert was skipped) is replayed against the
+committed row. If its row can still be neither inserted nor read after the retries, the batch
+raises `EntityRaceLost` and rolls back whole: its events were recorded as received, and an
+event recorded but not applied would be lost for good (the EHR's retry would be a duplicate).
 """
 
 from __future__ import annotations
 
+import logging
 from collections import Counter, defaultdict
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -32,6 +30,7 @@ from services.ehr.contract import (
     parse_event,
 )
 from services.ehr.outbox import Intent, outbox_intents, write_outbox
+from services.errors import DomainError
 from storage.ehr_cache import (
     EntityState,
     existing_ids,
@@ -46,6 +45,8 @@ from storage.ehr_log import (
     list_held_waiting_for,
     set_event_states,
 )
+
+log = logging.getLogger(__name__)
 
 
 class WorkItem(NamedTuple):
@@ -64,17 +65,15 @@ class _Plan:
     more than the plan's own bookkeeping.
     """
 
-    __slots__ = ("counts", "is_new", "records", "state", "states", "waiting")
+    __slots__ = ("counts", "is_new", "records", "state", "states")
 
     def __init__(self, *, is_new: bool) -> None:
         self.state: EntityState | None = None
         self.is_new = is_new
         # (event, state before, state after; None when stale): described in history and
-        # outbox by `finish`, off the path that holds the rows' locks.
+        # outbox by `_finish`, for the whole batch at once.
         self.records: list[tuple[WorkItem, EntityState | None, EntityState | None]] = []
         self.states: list[dict[str, Any]] = []
-        # What the events it held wait for.
-        self.waiting: list[tuple[str, str]] = []
         self.counts: dict[str, int] = {}
 
 
@@ -100,47 +99,44 @@ def _references(kind: str, entity_id: str, fields: dict[str, Any]) -> dict[str, 
     return refs
 
 
-@dataclass(frozen=True)
-class Handover:
-    """What a batch applied but not committed yet tells the batch after it (see the module)."""
+# Replays of an entity whose insert another transaction won. One is enough under READ COMMITTED
+# (the replay reads and locks the row the winner committed); the second is a margin. A loss after
+# it means the row could be neither written nor read: retrying the batch later is all that is left.
+RACE_RETRIES = 2
 
-    # Entities it inserted: the next batch may count them as existing parents.
-    created: dict[str, frozenset[str]]
-    # (kind, id) of the entities it locked or inserted, and of those its held events wait for.
-    claimed: frozenset[tuple[str, str]]
+
+class EntityRaceLost(DomainError):
+    """Entities whose rows could be neither inserted nor read after the retries; nothing of the
+    batch was kept. 503: the EHR retries the batch, the next pull re-reads its pages."""
+
+    code = "retry_later"
+    http_status = 503
 
 
 class Applier:
     """Applies work items for one transaction and remembers what it wrote."""
 
-    def __init__(self, session: Session, now: datetime, *, after: Handover | None = None) -> None:
-        """`after`: the handover of the batch before this one, when that batch may not have
-        committed yet (it commits before this one does, or fails and takes this one with it).
-        None of this batch's events may be for an entity it `claimed`."""
+    def __init__(self, session: Session, now: datetime) -> None:
         self.session = session
         self.now = now
         self.counts: Counter[str] = Counter()
         self.created: dict[str, set[str]] = defaultdict(set)
         # Ids known to have a cached row in this transaction (read under lock, or inserted).
         self.known: dict[str, set[str]] = defaultdict(set)
-        if after is not None:
-            for kind, ids in after.created.items():
-                self.known[kind].update(ids)
-        self._claimed: set[tuple[str, str]] = set()
         # Entities inserted without their collections, and updates not written yet.
         self._new: dict[str, list[EntityState]] = defaultdict(list)
         self._updated: dict[str, list[EntityState]] = defaultdict(list)
         self._records: list[tuple[WorkItem, EntityState | None, EntityState | None]] = []
         self._states: list[dict[str, Any]] = []
-        self.handover: Handover | None = None
 
     def run(self, items: list[WorkItem]) -> Counter[str]:
-        """Apply the items and everything they release; write history, outbox and states."""
-        self.apply(items)
-        return self.finish()
+        """Apply the items and everything they release; write history, outbox and states;
+        return the counts."""
+        self._apply(items)
+        return self._finish()
 
-    def apply(self, items: list[WorkItem]) -> Handover:
-        """Lock and write the entities (parents first); hold what cannot be applied yet."""
+    def _apply(self, items: list[WorkItem]) -> None:
+        """Lock and insert the entities (parents first); hold what cannot be applied yet."""
         by_kind: dict[str, list[WorkItem]] = defaultdict(list)
         for item in items:
             by_kind[item.event.kind].append(item)
@@ -151,17 +147,11 @@ class Applier:
             if any_held:
                 pending = pending + self._released(kind, pending)
             if pending:
-                self._claimed.update((kind, item.event.entity_id) for item in pending)
                 self._apply_kind(kind, pending)
-        self.handover = Handover(
-            created={kind: frozenset(ids) for kind, ids in self.created.items()},
-            claimed=frozenset(self._claimed),
-        )
-        return self.handover
 
-    def finish(self) -> Counter[str]:
-        """Write what `apply` planned for rows it holds: updates and collections, then the
-        history, the outbox and the events' states; return the counts."""
+    def _finish(self) -> Counter[str]:
+        """Write what `_apply` planned: updates and collections, then the history, the outbox
+        and the events' states, each kind of row in a few statements for the whole batch."""
         for kind in APPLY_ORDER:
             update_entities(self.session, kind, self._updated.pop(kind, []))
             insert_children(self.session, kind, self._new.pop(kind, []))
@@ -212,7 +202,7 @@ class Applier:
         for item in items:
             groups[item.event.entity_id].append(item)
         fields = list(ENTITY_FIELDS[kind])
-        current = load_states(self.session, kind, list(groups), fields=fields, lock=True)
+        current = load_states(self.session, kind, list(groups), fields=fields)
         self.known[kind].update(current)
         missing = self._missing_parents(kind, items)
         plans = {
@@ -222,7 +212,8 @@ class Applier:
         new = [p.state for p in plans.values() if p.is_new and p.state is not None]
         inserted = insert_entities(self.session, kind, new)
         lost = {s.id for s in new} - inserted
-        # The rows are locked (or ours) now: the rest of the writing waits for `finish`.
+        # The rows are locked (or ours) now: the rest of the writing waits for `_finish`, which
+        # writes every kind's collections, history and outbox together.
         self._new[kind] += [state for state in new if state.id in inserted]
         self._updated[kind] += [
             p.state for p in plans.values() if not p.is_new and p.state is not None
@@ -233,13 +224,20 @@ class Applier:
             if eid not in lost:
                 self._records += plan.records
                 self._states += plan.states
-                self._claimed.update(plan.waiting)
                 self.counts.update(plan.counts)
-        if lost and attempt < 2:
-            # A concurrent batch created these first; replay against its committed rows.
-            self._apply_kind(
-                kind, [i for i in items if i.event.entity_id in lost], attempt=attempt + 1
+        if not lost:
+            return
+        if attempt == RACE_RETRIES:
+            log.warning(
+                "EHR entities neither inserted nor found; the batch rolls back",
+                extra={"ctx": {"kind": kind, "entity_ids": sorted(lost)[:20]}},
             )
+            raise EntityRaceLost(
+                f"{kind} {', '.join(sorted(lost)[:20])}: neither inserted nor found after"
+                f" {attempt + 1} attempts; nothing of the batch was applied, retry it"
+            )
+        # A concurrent batch created these first; replay against its committed rows.
+        self._apply_kind(kind, [i for i in items if i.event.entity_id in lost], attempt=attempt + 1)
 
     def _missing_parents(self, kind: str, items: list[WorkItem]) -> set[tuple[str, str]]:
         wanted: dict[str, set[str]] = defaultdict(set)
@@ -272,7 +270,6 @@ class Applier:
             if waiting is not None:
                 plan.counts["held"] = plan.counts.get("held", 0) + 1
                 plan.states.append(self._state_row(event, "held", waiting))
-                plan.waiting.append(waiting)
                 continue
             if event.operation == "deleted":
                 assert state is not None

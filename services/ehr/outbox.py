@@ -167,7 +167,19 @@ def write_outbox(
     """
     if not intents:
         return 0
-    known = known or {}
+    refs = _resolved_refs(session, intents, context=context, known=known or {})
+    return add_outbox_events(session, [_row(intent, refs[intent.dedupe_key]) for intent in intents])
+
+
+def _resolved_refs(
+    session: Session,
+    intents: list[Intent],
+    *,
+    context: dict[str, dict[str, Any]],
+    known: dict[str, dict[str, dict[str, Any]]],
+) -> dict[str, dict[str, Any]]:
+    """Each intent's references, by dedupe key, with the application, candidate and position
+    its interview or application leads to."""
     refs = {i.dedupe_key: dict(context[i.dedupe_key]) for i in intents}
     interviews = _links(
         session,
@@ -186,36 +198,34 @@ def write_outbox(
         ["candidate_id", "position_id"],
         known.get("application", {}),
     )
-    rows = []
-    for intent in intents:
-        ref = refs[intent.dedupe_key]
+    for ref in refs.values():
         links = applications.get(ref.get("application_id") or "", {})
-        ids = {
-            "candidate_id": ref.get("candidate_id") or links.get("candidate_id"),
-            "position_id": ref.get("position_id") or links.get("position_id"),
-            "application_id": ref.get("application_id"),
-            "interview_id": ref.get("interview_id"),
-            "score_id": ref.get("score_id"),
-        }
-        payload = {
-            "entity_kind": intent.entity_kind,
-            "entity_id": intent.entity_id,
-            "version": intent.version,
-            "event_id": ref.get("event_id"),
-            "source": ref.get("source"),
-            **ids,
-            **intent.payload,
-        }
-        rows.append(
-            {
-                "kind": intent.kind,
-                "entity_kind": intent.entity_kind,
-                "entity_id": intent.entity_id,
-                "entity_version": intent.version,
-                "dedupe_key": intent.dedupe_key,
-                "payload": payload,
-                "state": "pending",
-                "attempts": 0,
-            }
-        )
-    return add_outbox_events(session, rows)
+        ref["candidate_id"] = ref.get("candidate_id") or links.get("candidate_id")
+        ref["position_id"] = ref.get("position_id") or links.get("position_id")
+    return refs
+
+
+def _row(intent: Intent, ref: dict[str, Any]) -> dict[str, Any]:
+    ids = {
+        name: ref.get(name)
+        for name in ("candidate_id", "position_id", "application_id", "interview_id", "score_id")
+    }
+    payload = {
+        "entity_kind": intent.entity_kind,
+        "entity_id": intent.entity_id,
+        "version": intent.version,
+        "event_id": ref.get("event_id"),
+        "source": ref.get("source"),
+        **ids,
+        **intent.payload,
+    }
+    return {
+        "kind": intent.kind,
+        "entity_kind": intent.entity_kind,
+        "entity_id": intent.entity_id,
+        "entity_version": intent.version,
+        "dedupe_key": intent.dedupe_key,
+        "payload": payload,
+        "state": "pending",
+        "attempts": 0,
+    }

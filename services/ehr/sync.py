@@ -1,10 +1,11 @@
-"""Use cases of the EHR sync: ingest a pushed batch or a pulled page, retry held events.
+"""Use cases of the EHR sync: ingest a pushed batch or a pulled batch of pages, retry held events.
 
-Each public function is one unit of work. `ingest_events` is what the webhook calls: it validates
-every event on its own (dead-lettering the invalid ones with the reason), records the new ones in
-`ehr_event` (the dedupe key is the event id), applies them and commits, all before the webhook
-answers 200. The pull calls `begin_feed_page` and then `commit_feed_page`, which also stores the
-cursor in that transaction: the two halves let consecutive batches of pages overlap.
+Each public function is one unit of work, but for `ingest_batch`, which works inside the caller's.
+`ingest_events` is what the webhook calls: it validates every event on its own (dead-lettering the
+invalid ones with the reason), records the new ones in `ehr_event` (the dedupe key is the event
+id), applies them and commits, all before the webhook answers 200. The pull
+(`services/ehr/pull.py`) calls `ingest_batch` for each batch of feed pages and stores the cursor
+in the same transaction.
 """
 
 from __future__ import annotations
@@ -12,17 +13,15 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Sequence
-from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from services.ehr.apply import Applier, Handover, WorkItem
+from services.ehr.apply import Applier, WorkItem
 from services.ehr.contract import (
     MAX_BATCH_EVENTS,
-    PARENT_REFS,
     ParsedEvent,
     Rejection,
     parse_event,
@@ -30,16 +29,10 @@ from services.ehr.contract import (
 from services.errors import InvalidInput
 from storage.db import unit_of_work
 from storage.ehr_cache import existing_ids
-from storage.ehr_log import (
-    add_dead_letters,
-    insert_new_events,
-    list_held,
-    save_cursor,
-)
+from storage.ehr_log import add_dead_letters, insert_new_events, list_held
 from storage.safe_input import is_clean, problem_of, storable
 
 log = logging.getLogger(__name__)
-FEED_CURSOR = "ehr_feed"
 SUMMARY_KEYS = ("applied", "stale", "duplicate", "rejected", "held", "released", "outbox")
 
 
@@ -127,34 +120,44 @@ def ingest_batch(
     source: str,
     received_at: datetime,
     dead_letter: bool = True,
+    outcomes: Sequence[Outcome] | None = None,
 ) -> IngestResult:
-    """Validate, dedupe and apply a batch inside the caller's transaction (no commit)."""
-    result, applier = _apply_batch(
-        session, raw_events, source=source, received_at=received_at, dead_letter=dead_letter
+    """Validate, dedupe and apply a batch inside the caller's transaction (no commit).
+
+    `outcomes` are `parse_events(raw_events)` when the caller has them already (the pull
+    validates pages ahead, while the batch before is written).
+    """
+    result = IngestResult()
+    parsed, dead = _sort_outcomes(
+        result,
+        parse_events(raw_events) if outcomes is None else outcomes,
+        source=source,
+        received_at=received_at,
     )
-    result.counts.update(applier.finish())
+    if dead_letter:
+        add_dead_letters(session, dead)
+    new_ids = insert_new_events(session, [_event_row(e, source, received_at) for e in parsed])
+    fresh = [e for e in parsed if e.id in new_ids]
+    result.duplicates.extend(e.id for e in parsed if e.id not in new_ids)
+    result.accepted.extend(e.id for e in fresh)
+    items = [WorkItem(e, source, received_at) for e in fresh]
+    result.counts.update(Applier(session, received_at).run(items))
+    if dead:
+        log.warning(
+            "EHR events rejected",
+            extra={"ctx": {"source": source, "event_ids": [d["event_id"] for d in dead]}},
+        )
     return result
 
 
-def _apply_batch(
-    session: Session,
-    raw_events: Sequence[Any],
-    *,
-    source: str,
-    received_at: datetime,
-    dead_letter: bool = True,
-    outcomes: Sequence[Outcome] | None = None,
-    after: Handover | None = None,
-) -> tuple[IngestResult, Applier]:
-    """The first half of `ingest_batch`: the events recorded, the entities written; the
-    applier's `finish` writes the rest. `outcomes` are `parse_events(raw_events)` when the
-    caller has them already (the pull validates pages ahead)."""
-    result = IngestResult()
+def _sort_outcomes(
+    result: IngestResult, outcomes: Sequence[Outcome], *, source: str, received_at: datetime
+) -> tuple[list[ParsedEvent], list[dict[str, Any]]]:
+    """The valid events (the first of each id) and the dead letters of the rejected ones; the
+    rejections and repeated ids are noted in `result`."""
     parsed: list[ParsedEvent] = []
     dead: list[dict[str, Any]] = []
     seen: set[str] = set()
-    if outcomes is None:
-        outcomes = parse_events(raw_events)
     for outcome in outcomes:
         if isinstance(outcome, Rejection):
             result.rejected.append({"id": outcome.event_id, "error": outcome.reason})
@@ -172,21 +175,7 @@ def _apply_batch(
         else:
             seen.add(outcome.id)
             parsed.append(outcome)
-    if dead_letter:
-        add_dead_letters(session, dead)
-    new_ids = insert_new_events(session, [_event_row(e, source, received_at) for e in parsed])
-    fresh = [e for e in parsed if e.id in new_ids]
-    result.duplicates.extend(e.id for e in parsed if e.id not in new_ids)
-    result.accepted.extend(e.id for e in fresh)
-    items = [WorkItem(e, source, received_at) for e in fresh]
-    applier = Applier(session, received_at, after=after)
-    applier.apply(items)
-    if dead:
-        log.warning(
-            "EHR events rejected",
-            extra={"ctx": {"source": source, "event_ids": [d["event_id"] for d in dead]}},
-        )
-    return result, applier
+    return parsed, dead
 
 
 def ingest_events(
@@ -195,88 +184,6 @@ def ingest_events(
     """Validate, dedupe and apply one batch of events in one transaction."""
     with unit_of_work(session):
         return ingest_batch(session, raw_events, source=source, received_at=received_at)
-
-
-@dataclass
-class OpenPage:
-    """A change-feed page applied in its session's transaction and not committed yet."""
-
-    session: Session
-    result: IngestResult
-    applier: Applier
-    next_cursor: str | None
-    received_at: datetime
-    cursor_name: str
-
-
-def begin_feed_page(
-    session: Session,
-    raw_events: Sequence[Any],
-    *,
-    next_cursor: str | None,
-    received_at: datetime,
-    cursor_name: str = FEED_CURSOR,
-    outcomes: Sequence[Outcome] | None = None,
-    after: OpenPage | None = None,
-) -> OpenPage:
-    """Record and apply a page's events in `session`'s transaction, without committing.
-
-    `after` is the previous page when it is still open in another session (and `must_wait`
-    said this page need not wait for it): this page then counts the entities it created as
-    existing, so it must be committed first, and this one dropped (rolled back) if that fails.
-    """
-    try:
-        result, applier = _apply_batch(
-            session,
-            raw_events,
-            source="pull",
-            received_at=received_at,
-            outcomes=outcomes,
-            after=after.applier.handover if after is not None else None,
-        )
-    except BaseException:
-        session.rollback()
-        raise
-    return OpenPage(session, result, applier, next_cursor, received_at, cursor_name)
-
-
-def is_for_any(outcomes: Sequence[Outcome], entities: AbstractSet[tuple[str, str]]) -> bool:
-    """Whether any of these events is for one of `entities` ((kind, id) pairs)."""
-    return any(
-        isinstance(outcome, ParsedEvent) and (outcome.kind, outcome.entity_id) in entities
-        for outcome in outcomes
-    )
-
-
-def must_wait(outcomes: Sequence[Outcome], page: OpenPage) -> bool:
-    """Whether a page with these events may begin only after `page`, still open, committed:
-    it has events for entities `page` locked or inserted, or that `page`'s held events wait for.
-    Beside it, such a page would wait on its locks, or miss what it holds."""
-    handover = page.applier.handover
-    return handover is None or is_for_any(outcomes, handover.claimed)
-
-
-def concerned_entities(outcomes: Sequence[Outcome]) -> set[tuple[str, str]]:
-    """(kind, id) of the entities these events are for, and of the parents they refer to."""
-    concerned: set[tuple[str, str]] = set()
-    for outcome in outcomes:
-        if isinstance(outcome, ParsedEvent):
-            concerned.add((outcome.kind, outcome.entity_id))
-            for parent_kind, ref in PARENT_REFS.get(outcome.kind, ()):
-                if outcome.fields.get(ref) is not None:
-                    concerned.add((parent_kind, outcome.fields[ref]))
-    return concerned
-
-
-def commit_feed_page(page: OpenPage) -> IngestResult:
-    """Write the page's history, outbox and cursor, and commit: the page is durable."""
-    with unit_of_work(page.session):
-        page.result.counts.update(page.applier.finish())
-        status = f"ok at {page.received_at.isoformat()}: " + ", ".join(
-            f"{k}={v}" for k, v in page.result.summary().items()
-        )
-        save_cursor(page.session, page.cursor_name, page.next_cursor, status=status)
-    return page.result
 
 
 def retry_held_events(session: Session, *, now: datetime, limit: int = 5000) -> Counter[str]:

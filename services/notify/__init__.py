@@ -1,4 +1,6 @@
-"""Notification machinery: the catalogue of outbox kinds and the planners that turn them into
-deliveries (`catalog`, `registry`, `planning`), who receives what (`recipients`), the company
-policy (`policy`), and what one delivery sends at send time (`deliveries`). The cards of each
-feature live with the feature (`clock.cards`, `decisions.cards`)."""
+"""Notification machinery: the catalogue, one table from every outbox kind to the function that
+plans it and from every card purpose to its builder (`catalog`), planning an outbox row into
+deliveries (`planning`, on the shapes of `base`), who receives what (`recipients`), the company
+policy (`policy`), what one delivery sends at send time (`deliveries`), and the score cards
+(`score_cards`). The cards of each other feature live with it (`clock.cards`,
+`clock.manual_reminder`, `decisions.cards`)."""

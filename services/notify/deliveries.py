@@ -3,24 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from cards import builders
-from cards.builders import Card, Dimension, ScoreView
-from cards.text import policy_reason
-from services.decisions.policy import PolicyConfig, evaluate_policy
+from cards.builders import Card
 from services.ehr.local_changes import set_candidate_link
-from services.notify.planning import load_score_chain
+from services.notify.catalog import CARDS
 from services.notify.policy import NotifyPolicy
-from services.notify.registry import CONTENT, TITLES, content
 from storage.action_models import Delivery
 from storage.db import unit_of_work
-from storage.models import VISIBLE_SCORE_STATUSES, Candidate, Score
-from storage.sync_models import OutboxEvent
+from storage.models import Candidate
 
 
 @dataclass(frozen=True)
@@ -38,55 +32,6 @@ class DeliveryWork:
     title: str
 
 
-def _score_view(
-    chain_score: Score, chain: Any, policy: NotifyPolicy, *, parts: frozenset[str]
-) -> ScoreView:
-    score = chain_score
-    return ScoreView(
-        interview_id=chain.interview.id,
-        candidate_name=chain.candidate.name,
-        position=chain.position.title,
-        overall=score.overall if "overall" in parts else None,
-        dimensions=[Dimension(d.key, d.label, d.score, d.max_score) for d in score.dimensions]
-        if "dimensions" in parts
-        else [],
-        comments=[(c.author, c.text) for c in score.comments] if "comments" in parts else [],
-        report_url=policy.report_url(chain.interview.id),
-    )
-
-
-def _suggestion(session: Session, score: Score, policy: NotifyPolicy) -> tuple[str, str]:
-    """The position's score policy (or the global one) applied to this score, with its reason."""
-    defaults = PolicyConfig(
-        advance_threshold=policy.advance_threshold, auto_reject=policy.auto_reject
-    )
-    outcome = evaluate_policy(session, score, now=datetime.now(UTC), defaults=defaults)
-    return outcome.suggestion, policy_reason(outcome.explanation, policy.language)
-
-
-@content("score_candidate", "score_hr", title="AI 面试得分")
-def _score_card(session: Session, delivery: Delivery, policy: NotifyPolicy) -> Card | None:
-    event = session.get(OutboxEvent, delivery.outbox_id) if delivery.outbox_id else None
-    chain = load_score_chain(session, event.entity_id) if event else None
-    if chain is None or chain.score.status not in VISIBLE_SCORE_STATUSES:
-        return None
-    lang = policy.language
-    if delivery.purpose == "score_candidate":
-        view = _score_view(chain.score, chain, policy, parts=policy.candidate_score_parts)
-        return builders.score_candidate(view, lang=lang, allow_http=policy.allow_http_links)
-    full = frozenset({"overall", "dimensions", "comments"})
-    view = _score_view(chain.score, chain, policy, parts=full)
-    view = ScoreView(**{**view.__dict__, "report_url": policy.hr_report_url(chain.application.id)})
-    suggestion, reason = _suggestion(session, chain.score, policy)
-    return builders.score_hr(
-        view,
-        suggestion=suggestion,
-        reason=reason,
-        lang=lang,
-        allow_http=policy.allow_http_links,
-    )
-
-
 def build_delivery(
     session: Session, delivery_id: int, *, policy: NotifyPolicy
 ) -> DeliveryWork | None:
@@ -94,9 +39,9 @@ def build_delivery(
     delivery = session.get(Delivery, delivery_id)
     if delivery is None or delivery.state in ("sent", "undeliverable"):
         return None
-    content = CONTENT.get(delivery.purpose)
-    card = content(session, delivery, policy) if content else None
-    if card is None:
+    kind = CARDS.get(delivery.purpose)
+    card = kind.build(session, delivery, policy) if kind else None
+    if kind is None or card is None:
         return None
     operation = delivery.operation
     if operation == "create" and session.scalar(
@@ -127,7 +72,7 @@ def build_delivery(
         user_id=user_id,
         candidate_mobile=mobile,
         card=card,
-        title=TITLES.get(delivery.purpose, card.template),
+        title=kind.title,
     )
 
 

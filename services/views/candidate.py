@@ -1,12 +1,13 @@
-"""What a candidate sees in the mini-app: their interviews, next steps, to-dos and reports."""
+"""What a candidate sees in the mini-app: their interviews, next steps, to-dos and reports, each
+read in one statement (the rules of next steps, to-dos and progress are in `candidate_steps`)."""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache, lru_cache
-from typing import Any, Protocol
+from functools import cache
+from typing import Any
 
 from sqlalchemy import (
     Row,
@@ -20,7 +21,6 @@ from sqlalchemy import (
 )
 
 from services.access.score_visibility import (
-    VISIBLE_STATUSES,
     CommentView,
     DimensionView,
     ScoreView,
@@ -29,6 +29,15 @@ from services.access.score_visibility import (
 from services.access.sessions import ensure_session_current
 from services.access.visibility import Viewer, candidate_interview_rows, candidate_params
 from services.errors import NotFound
+from services.views.candidate_steps import (
+    Labelled,
+    ProgressStep,
+    Todo,
+    labelled,
+    next_step_code,
+    progress_steps,
+    todos,
+)
 from storage.fastread import FastRead, Reader
 from storage.models import (
     Application,
@@ -39,77 +48,23 @@ from storage.models import (
     ScoreComment,
     ScoreDimension,
 )
+from storage.scores import latest_visible_score_id, visible
 from storage.sql import in_constants, json_rows
+from storage.vocabulary import BLOCKING_REQUIREMENT_STATUSES, PIPELINE_STAGES
 
-PIPELINE = ("screening", "ai_interview", "interview", "offer", "hired")
-CLOSED_STAGES = ("rejected", "withdrawn")
-OPEN_INTERVIEW = ("scheduled", "invited", "opened")
-DONE_INTERVIEW = ("attended", "completed")
-
-# Codes are the API; labels are for display, Chinese by default.
-LABELS: dict[str, tuple[str, str]] = {
-    "screening": ("简历筛选", "Screening"),
-    "ai_interview": ("AI 面试", "AI interview"),
-    "interview": ("面试", "Interview"),
-    "offer": ("录用意向", "Offer"),
-    "hired": ("已入职", "Hired"),
-    "rejected": ("未通过", "Not selected"),
-    "withdrawn": ("已撤回", "Withdrawn"),
-    "ai": ("AI 面试", "AI interview"),
-    "video": ("视频面试", "Video interview"),
-    "onsite": ("现场面试", "On-site interview"),
-    "scheduled": ("已安排", "Scheduled"),
-    "invited": ("已邀请", "Invited"),
-    "opened": ("已打开", "Opened"),
-    "attended": ("已参加", "Attended"),
-    "no_show": ("未参加", "Missed"),
-    "cancelled": ("已取消", "Cancelled"),
-    "completed": ("已完成", "Completed"),
-    "upload_requirement": ("请上传材料", "Please upload this document"),
-    "resubmit_requirement": ("材料未通过，请重新提交", "Document rejected: please resubmit"),
-    "complete_todos": ("请先完成待办事项", "Complete your to-dos"),
-    "take_ai_interview": ("请在截止前完成 AI 面试", "Take the AI interview before the deadline"),
-    "attend_interview": ("请按时参加面试", "Attend the interview on time"),
-    "await_result": ("等待面试结果", "Waiting for the result"),
-    "await_decision": ("结果已出，等待 HR 决定", "Result available; HR will decide next"),
-    "next_round": (
-        "已进入面试环节，请留意面试安排",
-        "You are through to the interview round; HR will schedule it",
-    ),
-    "respond_offer": ("请查看并回复录用意向", "Review and respond to the offer"),
-    "contact_hr": ("请联系 HR", "Please contact HR"),
-    "none": ("无需操作", "Nothing to do"),
-    "closed_rejected": ("流程已结束", "The process has ended"),
-    "closed_withdrawn": ("申请已撤回", "Application withdrawn"),
-}
-
-
-@dataclass(frozen=True)
-class Labelled:
-    code: str
-    label: str
-
-
-@lru_cache(maxsize=512)  # a few dozen codes, two languages; the result is immutable
-def labelled(code: str, lang: str) -> Labelled:
-    """Return a code with its display label in `lang` ("zh" or "en"); unknown codes show as-is."""
-    zh, en = LABELS.get(code, (code, code))
-    return Labelled(code, en if lang == "en" else zh)
-
-
-@dataclass(frozen=True)
-class Todo:
-    code: str
-    label: str
-    requirement_key: str | None
-    requirement_label: str | None
-
-
-@dataclass(frozen=True)
-class ProgressStep:
-    stage: str
-    label: str
-    state: str  # done | current | upcoming | stopped
+# The step rules' names stay importable from here.
+__all__ = [
+    "CandidateInterview",
+    "CandidateReport",
+    "Labelled",
+    "ProgressStep",
+    "Todo",
+    "get_report_for_candidate",
+    "labelled",
+    "list_interviews_for_candidate",
+    "next_step_code",
+    "progress_steps",
+]
 
 
 @dataclass(frozen=True)
@@ -137,80 +92,6 @@ class CandidateReport:
     progress: list[ProgressStep]
 
 
-def _todos(requirements: Iterable[tuple[str, str, str]], lang: str) -> list[Todo]:
-    """To-dos from (key, label, status) of an application's requirements, in their order."""
-    todos = []
-    for key, label, status in requirements:
-        if status in ("missing", "rejected"):
-            code = "upload_requirement" if status == "missing" else "resubmit_requirement"
-            todos.append(Todo(code, labelled(code, lang).label, key, label))
-    return todos
-
-
-class InterviewState(Protocol):
-    @property
-    def status(self) -> str: ...
-    @property
-    def kind(self) -> str: ...
-    @property
-    def deadline_at(self) -> datetime | None: ...
-
-
-def next_step_code(
-    stage: str, interview: InterviewState, *, has_result: bool, has_todos: bool, now: datetime
-) -> str:
-    """Derive the candidate's next step: the application's stage first (a decision HR has made
-    outranks the state of any one interview), then open to-dos, then the interview and its result.
-    """
-    closed = {"rejected": "closed_rejected", "withdrawn": "closed_withdrawn", "hired": "hired"}
-    by_status = {"cancelled": "none", "no_show": "contact_hr"}
-    code: str
-    if stage in closed:
-        code = closed[stage]
-    elif has_todos:
-        code = "complete_todos"
-    elif stage == "offer":
-        code = "respond_offer"
-    elif interview.status in by_status:
-        code = by_status[interview.status]
-    elif interview.status in OPEN_INTERVIEW:
-        overdue = interview.deadline_at is not None and interview.deadline_at < now
-        code = (
-            "contact_hr"
-            if overdue
-            else ("take_ai_interview" if interview.kind == "ai" else "attend_interview")
-        )
-    elif not has_result:
-        code = "await_result"
-    elif stage == "interview" and interview.kind == "ai":
-        # HR has advanced the application past this AI interview: nothing is pending on it.
-        code = "next_round"
-    else:
-        code = "await_decision"
-    return code
-
-
-def progress_steps(stage: str, kinds: Collection[str], lang: str) -> list[ProgressStep]:
-    """Return the stage pipeline with the current stage marked (or where a closed one stopped).
-
-    `kinds` are the kinds of the application's live interviews; only whether there is any, and
-    any besides "ai", matters.
-    """
-    if stage in PIPELINE:
-        current, state_at = PIPELINE.index(stage), "current"
-    else:
-        kinds = set(kinds)
-        reached = "interview" if kinds - {"ai"} else "ai_interview" if kinds else "screening"
-        current, state_at = PIPELINE.index(reached), "stopped"
-    steps = []
-    for index, name in enumerate(PIPELINE):
-        state = "done" if index < current else state_at if index == current else "upcoming"
-        if name == "hired" and stage == "hired":
-            state = "done"
-        steps.append(ProgressStep(name, labelled(name, lang).label, state))
-    return steps
-
-
 _I = Interview.__table__
 _A = Application.__table__
 _P = Position.__table__
@@ -218,16 +99,6 @@ _S = Score.__table__
 _R = Requirement.__table__
 _D = ScoreDimension.__table__
 _C = ScoreComment.__table__
-_TODO_STATUSES = ("missing", "rejected")
-
-
-def _visible_score(score: Any, interview_id: Any) -> Any:
-    """Filter on `score` (an alias: subqueries must not correlate with an outer score)."""
-    return (
-        (score.c.interview_id == interview_id)
-        & score.c.deleted.is_(false())
-        & in_constants(score.c.status, VISIBLE_STATUSES)
-    )
 
 
 def _interview_rows(*extra: Any) -> Select[Any]:
@@ -248,7 +119,10 @@ def _interview_rows(*extra: Any) -> Select[Any]:
         _R.c.label.label("req_label"),
         _R.c.status.label("req_status"),
         *extra,
-    ).outerjoin(_R, (_R.c.application_id == _A.c.id) & in_constants(_R.c.status, _TODO_STATUSES))
+    ).outerjoin(
+        _R,
+        (_R.c.application_id == _A.c.id) & in_constants(_R.c.status, BLOCKING_REQUIREMENT_STATUSES),
+    )
 
 
 def _group_rows(rows: Iterable[Row[Any]]) -> list[tuple[Row[Any], list[tuple[str, str, str]]]]:
@@ -269,8 +143,8 @@ def _interview_view(
     lang: str,
     now: datetime,
 ) -> CandidateInterview:
-    todos = _todos(requirements, lang)
-    code = next_step_code(row.stage, row, has_result=has_result, has_todos=bool(todos), now=now)
+    to_do = todos(requirements, lang)
+    code = next_step_code(row.stage, row, has_result=has_result, has_todos=bool(to_do), now=now)
     return CandidateInterview(
         id=row.id,
         application_id=row.application_id,
@@ -284,7 +158,7 @@ def _interview_view(
         interviewer_names=list(row.interviewer_names or []),
         result_available=has_result,
         next_step=labelled(code, lang),
-        todos=todos,
+        todos=to_do,
     )
 
 
@@ -307,8 +181,10 @@ def list_interviews_for_candidate(
 # The statements are built once per process (building one costs more than running it).
 @cache
 def _list_query() -> FastRead:
-    result = _S.alias("result")
-    has_result = exists().where(_visible_score(result, _I.c.id)).label("has_result")
+    result = _S.alias("result")  # an alias: it must not correlate with an outer score
+    has_result = (
+        exists().where(result.c.interview_id == _I.c.id, visible(result)).label("has_result")
+    )
     return FastRead(
         _interview_rows(has_result).order_by(
             _I.c.scheduled_at.desc().nulls_last(),
@@ -348,7 +224,7 @@ def _report_query(parts: frozenset[str]) -> FastRead:
             dimensions.label("dimensions"),
             comments.label("comments"),
         )
-        .outerjoin(_S, _S.c.id == _latest_visible_score_id(_I.c.id))
+        .outerjoin(_S, _S.c.id == latest_visible_score_id(_I.c.id))
         .where(_I.c.id == bindparam("interview_id", type_=String))
         .order_by(_R.c.ordinal, _R.c.key)
     )
@@ -364,20 +240,6 @@ def _interview_kinds_query() -> FastRead:
             _I.c.application_id == bindparam("application_id", type_=String),
             _I.c.deleted.is_(false()),
         )
-    )
-
-
-def _latest_visible_score_id(interview_id: Any) -> Any:
-    """The latest published/revised live score of an interview (by publish time, then version)."""
-    latest = _S.alias("latest")
-    return (
-        select(latest.c.id)
-        .where(_visible_score(latest, interview_id))
-        .order_by(
-            latest.c.published_at.desc().nulls_last(), latest.c.version.desc(), latest.c.id.desc()
-        )
-        .limit(1)
-        .scalar_subquery()
     )
 
 
@@ -427,7 +289,7 @@ def get_report_for_candidate(
         )
         view = candidate_score_view(full, policy)
     kinds = {row.kind}
-    if row.stage not in PIPELINE and row.kind == "ai":
+    if row.stage not in PIPELINE_STAGES and row.kind == "ai":
         # Where a closed application stopped depends on whether it got past AI interviews:
         # only then are the others read (a second round trip for a rare case).
         found = _interview_kinds_query().all(session, {"application_id": row.application_id})

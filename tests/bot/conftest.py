@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 from rq import SimpleWorker
 from sqlalchemy import Engine
-from sqlalchemy.orm import Session
 
 from clients.dingtalk import make_dingtalk_client
 from config import Settings
@@ -182,7 +181,3 @@ def run_jobs(runtime: Runtime) -> None:
         [queue(name, runtime.redis) for name in ALL_QUEUES], connection=runtime.redis
     )
     worker.work(burst=True, logging_level="WARNING")
-
-
-def session(runtime: Runtime) -> Session:
-    return runtime.session_factory()

@@ -12,7 +12,7 @@ from services.notify.recipients import Recipient
 from storage.models import Application
 from storage.runtime import Runtime
 from storage.sync_models import OutboxEvent
-from tests.miniapp import factory as f
+from tests import factories as f
 
 NOW = datetime.now(UTC).replace(microsecond=0)
 HR_LI, HR_WANG, HR_SUN, MGR_ZHAO = "hr_lina", "hr_wangqiang", "hr_sunli", "mgr_zhaomin"

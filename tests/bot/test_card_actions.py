@@ -14,8 +14,8 @@ from storage.action_models import Decision, ScoreFlag
 from storage.models import Interview
 from storage.runtime import Runtime
 from storage.sync_models import OutboxEvent
+from tests import factories as f
 from tests.bot.scenario import HR_LI, HR_SUN, HR_WANG, MGR_ZHAO, NOW, seed_people
-from tests.miniapp import factory as f
 
 
 @pytest.fixture

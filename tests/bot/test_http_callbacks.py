@@ -18,9 +18,9 @@ from jobs import context
 from storage.action_models import Decision
 from storage.models import Candidate
 from storage.runtime import Runtime
+from tests import factories as f
 from tests.bot.conftest import run_jobs
 from tests.bot.scenario import HR_LI, hr_card, scored_application, seed_people, send_score_cards
-from tests.miniapp import factory as f
 from tests.support.servers import LocalHttp
 
 VECTORS = [

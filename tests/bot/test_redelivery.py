@@ -12,8 +12,8 @@ from jobs.queues import DEFAULT_QUEUE
 from storage.models import Candidate
 from storage.runtime import Runtime
 from storage.sync_models import ChangeHistory
+from tests import factories as f
 from tests.bot.conftest import Listener, run_jobs
-from tests.miniapp import factory as f
 from tests.support.servers import LocalHttp, wait_for
 
 

@@ -177,7 +177,7 @@ def _reminder_deliveries(stack: Stack) -> list[tuple[object, ...]]:
 
     from storage.action_models import Delivery
     from storage.sync_models import OutboxEvent
-    from web.app import get_runtime
+    from web_context import get_runtime
 
     with get_runtime(stack.app).session_factory() as session:
         events = session.execute(

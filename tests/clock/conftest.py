@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -12,9 +11,8 @@ from sqlalchemy.orm import Session
 
 from config import Settings
 from services.clock.reminders import ReminderRules, rules_from_settings
-from storage.runtime import Runtime
 from storage.sync_models import OutboxEvent
-from tests.miniapp import factory as f
+from tests import factories as f
 
 CN = ZoneInfo("Asia/Shanghai")
 # Wednesday 18 November 2026, an ordinary working day.
@@ -24,13 +22,6 @@ H = timedelta(hours=1)
 
 def at(day: datetime, hour: float) -> datetime:
     return day + timedelta(hours=hour)
-
-
-@pytest.fixture
-def session(runtime: Runtime) -> Iterator[Session]:
-    s = runtime.session_factory()
-    yield s
-    s.close()
 
 
 @pytest.fixture

@@ -10,8 +10,8 @@ from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from storage.models import Staff
+from tests import factories as f
 from tests.clock.conftest import WED, at, invite
-from tests.miniapp import factory as f
 
 NIGHT = {"advance_threshold": 80, "dimension_minimums": [{"key": "night_shift", "minimum": 60}]}
 

@@ -15,14 +15,14 @@ from services.decisions.policy import (
     evaluate_policy,
     override_policy_decision,
     policy_defaults_from_settings,
-    update_policy,
 )
+from services.decisions.policy_admin import update_policy
 from services.errors import Conflict, Forbidden, InvalidInput
 from storage.action_models import Decision
 from storage.models import Application, Requirement, Score
 from storage.sync_models import OutboxEvent
+from tests import factories as f
 from tests.clock.conftest import WED, at, invite
-from tests.miniapp import factory as f
 
 ADMIN = f.Viewer(dingtalk_user_id="admin_chengang", staff_id="st-admin", staff_role="admin")
 HR = f.Viewer(dingtalk_user_id="hr_lina", staff_id="st-hr", staff_role="hr_specialist")

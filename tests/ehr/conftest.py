@@ -10,7 +10,7 @@ import pytest
 import requests
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import Engine, func, select, text
 from werkzeug.serving import make_server
 from werkzeug.test import TestResponse
 
@@ -18,6 +18,7 @@ from clients.ehr import EhrTransientError, FeedPage
 from sandbox.ehr import events as ev
 from sandbox.ehr.testing import running_demo_ehr
 from storage.db import make_session_factory
+from storage.ehr_log import get_cursor
 from storage.runtime import Runtime
 from storage.sync_models import ChangeHistory, DeadLetter, EhrEvent, OutboxEvent
 from tests.conftest import make_test_settings
@@ -136,6 +137,23 @@ def feed_events(base_url: str, events: list[dict[str, Any]]) -> None:
     response.raise_for_status()
 
 
+def inserting_events_waits(engine: Engine) -> bool:
+    """Whether an insert into ehr_event waits for a lock (another transaction's same id)."""
+    with engine.connect() as conn:
+        query = (
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+            " AND query ILIKE 'INSERT INTO%ehr_event%'"
+        )
+        return bool(conn.scalar(text(query)))
+
+
+def stored_cursor(runtime: Runtime) -> str | None:
+    """The change feed's cursor as committed (read in a session of its own)."""
+    with runtime.session_factory() as session:
+        cursor = get_cursor(session, "ehr_feed")
+        return None if cursor is None else cursor.cursor
+
+
 def with_settings(runtime: Runtime, **overrides: Any) -> Runtime:
     """The test runtime (same engine and Redis) with some settings changed."""
     settings = make_test_settings(
@@ -159,7 +177,7 @@ def with_settings(runtime: Runtime, **overrides: Any) -> Runtime:
 @pytest.fixture
 def sync_runtime(runtime: Runtime, demo_ehr: str) -> Runtime:
     """The test runtime with settings pointing at the demo EHR, small pages, each page in a
-    transaction of its own (a page of two events or more joins no other)."""
+    transaction of its own."""
     return with_settings(
         runtime, EHR_BASE_URL=demo_ehr, EHR_PULL_PAGE_SIZE=20, EHR_PULL_TRANSACTION_EVENTS=1
     )

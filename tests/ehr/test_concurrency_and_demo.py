@@ -111,6 +111,64 @@ def test_the_demo_scenario_pushed_by_the_demo_ehr(
     assert kinds.count("score.published") == 12 and kinds.count("score.revised") == 1
 
 
+def _advance_twice_then_conflict(client: EhrClient) -> None:
+    """The same key twice is one decision; a decision on a rejected application is a 409."""
+    first = client.post_decision(
+        "app-01",
+        decision="advance",
+        actor_staff_id="st-hr-li",
+        reason="overall 86 >= 80",
+        idempotency_key="card:iv-01:adv",
+    )
+    again = client.post_decision(
+        "app-01",
+        decision="advance",
+        actor_staff_id="st-hr-li",
+        reason="overall 86 >= 80",
+        idempotency_key="card:iv-01:adv",
+    )
+    assert first == again and first["application"]["stage"] == "interview"
+    client.post_decision(
+        "app-02",
+        decision="reject",
+        actor_staff_id="st-hr-li",
+        reason=None,
+        idempotency_key="k-rej",
+    )
+    with pytest.raises(EhrConflict) as conflict:
+        client.post_decision(
+            "app-02",
+            decision="advance",
+            actor_staff_id="st-hr-li",
+            reason=None,
+            idempotency_key="k-adv",
+        )
+    assert conflict.value.current_stage == "rejected"
+
+
+def _extend_deadlines_and_review(client: EhrClient) -> None:
+    with pytest.raises(EhrNotFound):
+        client.extend_deadline(
+            "iv-nope",
+            deadline_at=datetime.now(UTC),
+            actor_staff_id="st-hr-li",
+            idempotency_key="k-x",
+        )
+    client.extend_deadline(
+        "iv-09",
+        deadline_at=datetime.now(UTC) + timedelta(days=2),
+        actor_staff_id="st-hr-li",
+        idempotency_key="k-dl",
+    )
+    client.review_requirement(
+        "app-03",
+        "health_cert",
+        status="approved",
+        actor_staff_id="st-hr-li",
+        idempotency_key="k-req",
+    )
+
+
 def test_write_back_idempotency_409_and_reconciliation(
     live_backend: str, runtime: Runtime, db: Db
 ) -> None:
@@ -121,57 +179,8 @@ def test_write_back_idempotency_409_and_reconciliation(
     ) as url:
         requests.post(f"{url}/_demo/scenario", timeout=60).raise_for_status()
         client = EhrClient(url, "test-ehr-token", timeout=5)
-        first = client.post_decision(
-            "app-01",
-            decision="advance",
-            actor_staff_id="st-hr-li",
-            reason="overall 86 >= 80",
-            idempotency_key="card:iv-01:adv",
-        )
-        again = client.post_decision(
-            "app-01",
-            decision="advance",
-            actor_staff_id="st-hr-li",
-            reason="overall 86 >= 80",
-            idempotency_key="card:iv-01:adv",
-        )
-        assert first == again and first["application"]["stage"] == "interview"
-        client.post_decision(
-            "app-02",
-            decision="reject",
-            actor_staff_id="st-hr-li",
-            reason=None,
-            idempotency_key="k-rej",
-        )
-        with pytest.raises(EhrConflict) as conflict:
-            client.post_decision(
-                "app-02",
-                decision="advance",
-                actor_staff_id="st-hr-li",
-                reason=None,
-                idempotency_key="k-adv",
-            )
-        assert conflict.value.current_stage == "rejected"
-        with pytest.raises(EhrNotFound):
-            client.extend_deadline(
-                "iv-nope",
-                deadline_at=datetime.now(UTC),
-                actor_staff_id="st-hr-li",
-                idempotency_key="k-x",
-            )
-        client.extend_deadline(
-            "iv-09",
-            deadline_at=datetime.now(UTC) + timedelta(days=2),
-            actor_staff_id="st-hr-li",
-            idempotency_key="k-dl",
-        )
-        client.review_requirement(
-            "app-03",
-            "health_cert",
-            status="approved",
-            actor_staff_id="st-hr-li",
-            idempotency_key="k-req",
-        )
+        _advance_twice_then_conflict(client)
+        _extend_deadlines_and_review(client)
         wait_until(lambda: db.get(Application, "app-01").stage == "interview", timeout=15)
         wait_until(
             lambda: db.get(Application, "app-03").requirements[0].status == "approved", timeout=15

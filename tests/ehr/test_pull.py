@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from sqlalchemy import func, select, text
+from sqlalchemy import Engine, func, select, text
 
 from jobs.sync import PullAlreadyRunning, iter_pull, pull_lock_key, run_pull
 from sandbox.ehr import events as ev
@@ -18,7 +18,7 @@ from storage.ehr_log import get_cursor
 from storage.models import Candidate, Interview, Score
 from storage.runtime import Runtime
 from storage.sync_models import ChangeHistory, EhrEvent, OutboxEvent, SyncCursor
-from tests.ehr.conftest import Db, feed_events
+from tests.ehr.conftest import Db, feed_events, inserting_events_waits, with_settings
 from tests.support.process_env import settings_env
 from tests.support.servers import wait_until
 
@@ -60,9 +60,34 @@ def _env(runtime: Runtime) -> dict[str, str]:
     return settings_env(runtime.settings, NO_PROXY="127.0.0.1,localhost")
 
 
+def _cursor(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return conn.scalar(text("SELECT cursor FROM sync_cursor"))
+
+
+def _assert_each_event_applied_once(runtime: Runtime, db: Db, events: list[object]) -> None:
+    assert db.count(EhrEvent) == len(events)
+    assert db.count(EhrEvent, EhrEvent.state == "applied") == len(events)
+    with runtime.session_factory() as session:
+        per_version = session.execute(
+            select(
+                ChangeHistory.entity_kind,
+                ChangeHistory.entity_id,
+                ChangeHistory.version,
+                func.count(),
+            ).group_by(ChangeHistory.entity_kind, ChangeHistory.entity_id, ChangeHistory.version)
+        ).all()
+        assert len(per_version) == len(events) and all(row[3] == 1 for row in per_version)
+        assert get_cursor(session, "ehr_feed").cursor == f"c-{len(events)}"
+    assert db.count(OutboxEvent) == SCENARIO_OUTBOX
+
+
+@pytest.mark.parametrize("transaction_events", [1, 40], ids=["page-each", "two-pages-each"])
 def test_a_pull_killed_mid_page_resumes_with_nothing_lost_or_doubled(
-    sync_runtime: Runtime, demo_ehr: str, db: Db
+    sync_runtime: Runtime, demo_ehr: str, db: Db, transaction_events: int
 ) -> None:
+    # Pages of 20 events: a transaction for each, or for each two (the kill is then mid-batch).
+    sync_runtime = with_settings(sync_runtime, EHR_PULL_TRANSACTION_EVENTS=transaction_events)
     events = _scenario()
     feed_events(demo_ehr, events)
     blocker = events[50]  # on the third page of 20
@@ -86,25 +111,10 @@ def test_a_pull_killed_mid_page_resumes_with_nothing_lost_or_doubled(
             stderr=subprocess.DEVNULL,
         )
         try:
-
-            def _waiting() -> bool:
-                with engine.connect() as conn:
-                    return bool(
-                        conn.scalar(
-                            text(
-                                "SELECT count(*) FROM pg_stat_activity"
-                                " WHERE wait_event_type = 'Lock'"
-                                " AND query ILIKE 'INSERT INTO%ehr_event%'"
-                            )
-                        )
-                    )
-
-            def _cursor() -> str | None:
-                with engine.connect() as conn:
-                    return conn.scalar(text("SELECT cursor FROM sync_cursor"))
-
-            # Page 3 waits on the lock while page 2 commits beside it (the pull overlaps them).
-            wait_until(lambda: _waiting() and _cursor() == "c-40", timeout=60)
+            # Page 3 waits on the lock, with the pages before it durable.
+            wait_until(
+                lambda: inserting_events_waits(engine) and _cursor(engine) == "c-40", timeout=60
+            )
             proc.send_signal(signal.SIGKILL)
             proc.wait(timeout=10)
         finally:
@@ -116,20 +126,7 @@ def test_a_pull_killed_mid_page_resumes_with_nothing_lost_or_doubled(
     sync_runtime.redis.delete(pull_lock_key())  # a killed process cannot release its lock
     progress = run_pull(sync_runtime)
     assert progress.summary()["duplicate"] == 0
-    assert db.count(EhrEvent) == len(events)
-    assert db.count(EhrEvent, EhrEvent.state == "applied") == len(events)
-    with sync_runtime.session_factory() as session:
-        per_version = session.execute(
-            select(
-                ChangeHistory.entity_kind,
-                ChangeHistory.entity_id,
-                ChangeHistory.version,
-                func.count(),
-            ).group_by(ChangeHistory.entity_kind, ChangeHistory.entity_id, ChangeHistory.version)
-        ).all()
-        assert len(per_version) == len(events) and all(row[3] == 1 for row in per_version)
-        assert get_cursor(session, "ehr_feed").cursor == f"c-{len(events)}"
-    assert db.count(OutboxEvent) == SCENARIO_OUTBOX
+    _assert_each_event_applied_once(sync_runtime, db, events)
     assert db.count(Interview) == 20
 
 

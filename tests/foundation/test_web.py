@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import text
 
 from config import Settings
 from storage.db import make_session_factory
@@ -8,6 +10,7 @@ from storage.models import Candidate
 from storage.runtime import Runtime, make_redis
 from tests.support.servers import own_redis_server
 from web import create_app
+from web_context import EXTENSION_KEY, db_session, get_runtime
 
 
 def _assert_error_shape(body: object, code: str) -> None:
@@ -69,7 +72,7 @@ def test_crash_answers_json_500_without_details(runtime: Runtime) -> None:
 
 
 def test_a_database_that_is_down_answers_503_not_500(settings: Settings, engine) -> None:  # type: ignore[no-untyped-def]
-    from tests.miniapp import factory as f
+    from tests import factories as f
     from tests.support.servers import free_port
 
     dead = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/nothing?connect_timeout=2"
@@ -88,3 +91,22 @@ def test_a_database_that_is_down_answers_503_not_500(settings: Settings, engine)
     assert response.status_code == 503
     _assert_error_shape(response.get_json(), "database_unavailable")
     assert response.headers["Retry-After"] == "5"
+
+
+def test_the_app_keeps_its_runtime_under_one_extension_key(runtime: Runtime) -> None:
+    app = create_app(runtime=runtime)
+    assert [key for key in app.extensions if key.startswith("myinterviews")] == [EXTENSION_KEY]
+    assert get_runtime(app) is runtime
+    with app.app_context():
+        assert get_runtime() is runtime
+
+
+def test_a_request_has_one_session_closed_at_teardown(app: Flask) -> None:
+    with app.test_request_context("/api/v1/hr/positions"):
+        session = db_session()
+        assert db_session() is session
+        session.execute(text("SELECT 1"))
+        assert session.in_transaction()
+    assert not session.in_transaction()
+    with app.test_request_context("/healthz"):
+        assert db_session() is not session

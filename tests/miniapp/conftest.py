@@ -10,8 +10,7 @@ import pytest
 from sqlalchemy.orm import Session
 
 from sandbox.dingtalk.testing import running_sandbox
-from storage.runtime import Runtime
-from tests.miniapp import factory as f
+from tests import factories as f
 
 
 @dataclass
@@ -27,13 +26,6 @@ def sandbox_url() -> Iterator[str]:
     """The DingTalk sandbox (demo org), one per test session."""
     with running_sandbox() as url:
         yield url
-
-
-@pytest.fixture
-def session(runtime: Runtime) -> Session:
-    s = runtime.session_factory()
-    yield s  # type: ignore[misc]
-    s.close()
 
 
 def build_world(s: Session) -> World:

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import pytest
 from flask.testing import FlaskClient
 
+from tests.factories import bearer
 from tests.miniapp.conftest import World
-from tests.miniapp.factory import bearer
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 from services.views.candidate import next_step_code
 from storage.db import upgrade_database
 from storage.runtime import Runtime, build_runtime
+from tests import factories as f
 from tests.conftest import make_test_settings
-from tests.miniapp import factory as f
 from web import create_app
 
 

@@ -16,7 +16,7 @@ from storage.action_models import Decision, ScoreFlag
 from storage.models import Application, Staff
 from storage.runtime import Runtime
 from storage.sync_models import OutboxEvent
-from tests.miniapp import factory as f
+from tests import factories as f
 
 
 def decision_world(

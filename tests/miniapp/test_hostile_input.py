@@ -18,7 +18,7 @@ from werkzeug.test import TestResponse
 
 from miniapp_api.spec import API_PREFIX, ENDPOINTS, Endpoint
 from storage.runtime import Runtime
-from tests.miniapp import factory as f
+from tests import factories as f
 from tests.miniapp.conftest import World, build_world
 from web import create_app
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from storage.action_models import Delivery, ScoreFlag
 from storage.sync_models import ChangeHistory
-from tests.miniapp import factory as f
+from tests import factories as f
 
 SCORES = {"a1": 90.0, "a2": 85.0, "a3": 85.0, "a4": 85.0, "a5": 70.0}
 

@@ -12,8 +12,8 @@ from sqlalchemy.orm import Session
 from storage.models import Candidate
 from storage.runtime import Runtime
 from storage.sync_models import ChangeHistory
+from tests import factories as f
 from tests.conftest import make_test_settings
-from tests.miniapp import factory as f
 from tests.support.servers import free_port
 from web import create_app
 

@@ -8,7 +8,7 @@ import pytest
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
-from tests.miniapp import factory as f
+from tests import factories as f
 
 # Latest visible overall per application: a1 50, a2 60 (newer score replaces 30), a3 70 (a newer
 # tombstoned score is ignored), a4 80, a5 90, a6 95; a7 has only a draft; a8 is tombstoned.

@@ -18,8 +18,8 @@ from schemathesis.specs.openapi.checks import (
 from services.access.sessions import issue_session_token
 from services.access.visibility import Viewer
 from storage.runtime import Runtime
+from tests import factories as f
 from tests.conftest import make_test_settings
-from tests.miniapp import factory as f
 from tests.miniapp.conftest import build_world
 from web import create_app
 

@@ -26,8 +26,8 @@ from services.notify.policy import policy_from_settings
 from storage.action_models import SessionRevocation
 from storage.models import ENTITY_MODELS, Candidate
 from storage.runtime import Runtime
+from tests import factories as f
 from tests.conftest import make_test_settings
-from tests.miniapp import factory as f
 from web import create_app
 
 ME = "/api/v1/me/interviews"

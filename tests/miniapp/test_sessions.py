@@ -19,7 +19,7 @@ from services.access.visibility import Viewer
 from services.errors import Forbidden, Unauthenticated
 from storage.models import Candidate
 from storage.sync_models import ChangeHistory
-from tests.miniapp import factory as f
+from tests import factories as f
 from tests.miniapp.conftest import World
 
 VIEWER = Viewer(

@@ -16,7 +16,7 @@ from services.access.visibility import (
 )
 from services.errors import Forbidden, NotFound
 from storage.models import Application, Department, Interview, Position, Score, Staff
-from tests.miniapp import factory as f
+from tests import factories as f
 from tests.miniapp.conftest import build_world
 
 

@@ -9,7 +9,8 @@ from jobs.notify import deliver_outbox_event
 from sandbox.ehr import events as ev
 from services.access.visibility import Viewer
 from services.clock.reminders import rules_from_settings, sweep_reminders
-from services.decisions.policy import DimensionMinimum, PolicyConfig, update_policy
+from services.decisions.policy import DimensionMinimum, PolicyConfig
+from services.decisions.policy_admin import update_policy
 from storage.models import Interview
 from storage.runtime import Runtime
 from storage.sync_models import OutboxEvent

@@ -1,0 +1,132 @@
+"""The domain's words, defined once: what the EHR sends (contract section 2), what the backend
+writes to its outbox, and every set the rules of the product derive from them.
+
+Plain string constants and tuples, not enums: the columns store these strings as the EHR sends
+them, the contract validator and the SQL (`storage.sql.in_constants`) take them as they are, and
+the candidate views compare them on the hottest read path with no conversion. Tuples keep a fixed
+order, so a statement built from one renders the same SQL in every process.
+
+Every derived set is a subset of the words it is derived from (tests/storage/test_vocabulary.py
+checks that, and that the words are the contract's).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Final
+
+# --- The EHR's words (docs/ehr-contract.md, section 2) -------------------------------------------
+
+STAFF_ROLES: Final = ("hr_specialist", "recruiting_manager", "admin")
+EDUCATION_LEVELS: Final = ("high_school", "associate", "bachelor", "master", "doctorate", "other")
+APPLICATION_STAGES: Final = (
+    "screening",
+    "ai_interview",
+    "interview",
+    "offer",
+    "hired",
+    "rejected",
+    "withdrawn",
+)
+REQUIREMENT_STATUSES: Final = ("missing", "submitted", "approved", "rejected")
+INTERVIEW_KINDS: Final = ("ai", "video", "onsite")
+INTERVIEW_STATUSES: Final = (
+    "scheduled",
+    "invited",
+    "opened",
+    "attended",
+    "no_show",
+    "cancelled",
+    "completed",
+)
+SCORE_STATUSES: Final = ("draft", "published", "revised")
+
+# --- Application stages --------------------------------------------------------------------------
+
+# The way forward, in order: Advance moves an application one step along it, and the candidate's
+# progress bar shows it.
+PIPELINE_STAGES: Final = ("screening", "ai_interview", "interview", "offer", "hired")
+# The stage Advance moves each pipeline stage to.
+NEXT_STAGE: Final[Mapping[str, str]] = MappingProxyType(dict(itertools.pairwise(PIPELINE_STAGES)))
+# Where an application leaves the pipeline before its end (the progress bar "stops" there).
+STOPPED_STAGES: Final = ("rejected", "withdrawn")
+# Nothing more happens to the application: no decision, no reminder. "offer" is not closed: the
+# offer still has to be answered and Advance takes it to "hired".
+CLOSED_STAGES: Final = ("hired", *STOPPED_STAGES)
+# An interview's result waits for HR's decision (the chat's pending list).
+AWAITING_DECISION_STAGES: Final = ("ai_interview", "interview")
+
+# --- Interview statuses --------------------------------------------------------------------------
+
+# Invited, not attended yet: the reminders chase these.
+AWAITING_ATTENDANCE_STATUSES: Final = ("invited", "opened")
+# Not over: still to take place, or missed but reopened when HR extends its deadline (a card's
+# Extend turns a no-show back into "invited"). Attended, completed and cancelled ones are over.
+OPEN_INTERVIEW_STATUSES: Final = ("scheduled", *AWAITING_ATTENDANCE_STATUSES, "no_show")
+# The candidate took part.
+ATTENDED_STATUSES: Final = ("attended", "completed")
+# Settled either way: counted as due in a position's no-show rate (besides those past their
+# deadline and not cancelled).
+ATTENDED_OR_MISSED_STATUSES: Final = (*ATTENDED_STATUSES, "no_show")
+# The invitation went out (scheduled-only and cancelled ones do not count): a batch's no-show
+# alert divides by these.
+INVITED_STATUSES: Final = (*AWAITING_ATTENDANCE_STATUSES, *ATTENDED_OR_MISSED_STATUSES)
+# Not attended: a no-show once the deadline has passed (the batch alert's numerator).
+NOT_ATTENDED_STATUSES: Final = (*AWAITING_ATTENDANCE_STATUSES, "no_show")
+
+# --- Score statuses ------------------------------------------------------------------------------
+
+# What a candidate, a card or a statistic may show; a draft never reaches anyone (contract 2).
+VISIBLE_SCORE_STATUSES: Final = ("published", "revised")
+
+# --- Requirement statuses ------------------------------------------------------------------------
+
+# Block Advance, and are the candidate's to-dos (upload a missing one, resubmit a rejected one).
+BLOCKING_REQUIREMENT_STATUSES: Final = ("missing", "rejected")
+# HR has reviewed it: a second review from a card is a duplicate or already decided.
+REVIEWED_REQUIREMENT_STATUSES: Final = ("approved", "rejected")
+
+# --- Outbox kinds --------------------------------------------------------------------------------
+
+# From the EHR's changes (services/ehr/outbox.py).
+OUTBOX_SCORE_PUBLISHED: Final = "score.published"
+OUTBOX_SCORE_REVISED: Final = "score.revised"
+OUTBOX_INTERVIEW_INVITED: Final = "interview.invited"
+OUTBOX_INTERVIEW_OPENED: Final = "interview.opened"
+OUTBOX_INTERVIEW_ATTENDED: Final = "interview.attended"
+OUTBOX_INTERVIEW_NO_SHOW: Final = "interview.no_show"
+OUTBOX_INTERVIEW_RESCHEDULED: Final = "interview.rescheduled"
+OUTBOX_INTERVIEW_CANCELLED: Final = "interview.cancelled"
+OUTBOX_STAGE_CHANGED: Final = "application.stage_changed"
+OUTBOX_REQUIREMENT_STATUS_CHANGED: Final = "requirement.status_changed"
+# From the backend's own rules and sweeps.
+OUTBOX_DECISION_RECORDED: Final = "decision.recorded"
+OUTBOX_REMINDER_DUE: Final = "reminder.due"
+OUTBOX_NO_SHOW_ALERT: Final = "alert.no_show_rate"
+# From people's actions (card buttons, the mini-app) rather than the EHR.
+OUTBOX_SCORE_FLAGGED: Final = "score.flagged"
+OUTBOX_MANUAL_REMINDER: Final = "reminder.manual"
+OUTBOX_DEADLINE_EXTENDED: Final = "interview.deadline_extended"
+OUTBOX_REQUIREMENT_REVIEWED: Final = "requirement.reviewed"
+
+OUTBOX_KINDS: Final = (
+    OUTBOX_SCORE_PUBLISHED,
+    OUTBOX_SCORE_REVISED,
+    OUTBOX_INTERVIEW_INVITED,
+    OUTBOX_INTERVIEW_OPENED,
+    OUTBOX_INTERVIEW_ATTENDED,
+    OUTBOX_INTERVIEW_NO_SHOW,
+    OUTBOX_INTERVIEW_RESCHEDULED,
+    OUTBOX_INTERVIEW_CANCELLED,
+    OUTBOX_STAGE_CHANGED,
+    OUTBOX_REQUIREMENT_STATUS_CHANGED,
+    OUTBOX_DECISION_RECORDED,
+    OUTBOX_REMINDER_DUE,
+    OUTBOX_NO_SHOW_ALERT,
+    OUTBOX_SCORE_FLAGGED,
+    OUTBOX_MANUAL_REMINDER,
+    OUTBOX_DEADLINE_EXTENDED,
+    OUTBOX_REQUIREMENT_REVIEWED,
+)
