@@ -67,6 +67,39 @@ def _org_events(org: dict[str, Any]) -> list[dict[str, Any]]:
     return out
 
 
+def _interview_progress(n: int, iv: dict[str, Any], t0: Any) -> list[dict[str, Any]]:
+    """What happens to candidate n's AI interview after the invitation: opened, attended and
+    scored (a draft, then published; candidate 1's revised), or missed."""
+    out: list[dict[str, Any]] = []
+    iv_id, sc_id = iv["id"], f"sc-{n:02d}"
+    version = 1
+    if n in ATTENDED | OPENED_ONLY:
+        version += 1
+        opened = t0 + timedelta(hours=2)
+        iv = {**iv, "version": version, "status": "opened", "opened_at": ev.iso(opened)}
+        out.append(ev.event("interview", iv, occurred_at=opened))
+    if n in ATTENDED:
+        version += 1
+        attended = t0 + timedelta(hours=3)
+        iv = {**iv, "version": version, "status": "attended", "attended_at": ev.iso(attended)}
+        out.append(ev.event("interview", iv, occurred_at=attended))
+        scored = t0 + timedelta(days=1)
+        draft = ev.score(sc_id, 1, interview_id=iv_id, overall=OVERALL[n], status="draft")
+        out.append(ev.event("score", draft, occurred_at=scored))
+        published = ev.score(sc_id, 2, interview_id=iv_id, overall=OVERALL[n])
+        out.append(ev.event("score", published, occurred_at=scored + timedelta(hours=1)))
+        if n == 1:
+            revised = ev.score(
+                sc_id, 3, interview_id=iv_id, overall=OVERALL[n] - 3, status="revised"
+            )
+            out.append(ev.event("score", revised, occurred_at=scored + timedelta(days=1)))
+    if n in NO_SHOW:
+        missed = t0 + timedelta(days=3, minutes=1)
+        iv = {**iv, "version": version + 1, "status": "no_show"}
+        out.append(ev.event("interview", iv, occurred_at=missed))
+    return out
+
+
 def _candidate_events(c: dict[str, Any], n: int, position_id: str) -> list[dict[str, Any]]:
     t0 = ev.BASE_TIME + timedelta(minutes=n)
     cand = {
@@ -79,7 +112,7 @@ def _candidate_events(c: dict[str, Any], n: int, position_id: str) -> list[dict[
         "resume_url": None,
         "dingtalk_user_id": c["dingtalk_userid"] if c["ehr_knows_dingtalk_userid"] else None,
     }
-    app_id, iv_id, sc_id = f"app-{n:02d}", f"iv-{n:02d}", f"sc-{n:02d}"
+    app_id, iv_id = f"app-{n:02d}", f"iv-{n:02d}"
     reqs = []
     if position_id == "pos-store-night":
         status = "missing" if n == 3 else "approved"
@@ -103,41 +136,7 @@ def _candidate_events(c: dict[str, Any], n: int, position_id: str) -> list[dict[
         deadline_at=ev.iso(t0 + timedelta(days=3)),
     )
     out.append(ev.event("interview", iv, occurred_at=t0))
-    version = 1
-    if n in ATTENDED | OPENED_ONLY:
-        version += 1
-        opened = t0 + timedelta(hours=2)
-        iv = {**iv, "version": version, "status": "opened", "opened_at": ev.iso(opened)}
-        out.append(ev.event("interview", iv, occurred_at=opened))
-    if n in ATTENDED:
-        version += 1
-        attended = t0 + timedelta(hours=3)
-        iv = {**iv, "version": version, "status": "attended", "attended_at": ev.iso(attended)}
-        out.append(ev.event("interview", iv, occurred_at=attended))
-        scored = t0 + timedelta(days=1)
-        out.append(
-            ev.event(
-                "score",
-                ev.score(sc_id, 1, interview_id=iv_id, overall=OVERALL[n], status="draft"),
-                occurred_at=scored,
-            )
-        )
-        out.append(
-            ev.event(
-                "score",
-                ev.score(sc_id, 2, interview_id=iv_id, overall=OVERALL[n]),
-                occurred_at=scored + timedelta(hours=1),
-            )
-        )
-        if n == 1:
-            revised = ev.score(
-                sc_id, 3, interview_id=iv_id, overall=OVERALL[n] - 3, status="revised"
-            )
-            out.append(ev.event("score", revised, occurred_at=scored + timedelta(days=1)))
-    if n in NO_SHOW:
-        missed = t0 + timedelta(days=3, minutes=1)
-        iv = {**iv, "version": version + 1, "status": "no_show"}
-        out.append(ev.event("interview", iv, occurred_at=missed))
+    out += _interview_progress(n, iv, t0)
     return out
 
 
