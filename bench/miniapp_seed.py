@@ -6,6 +6,7 @@ Loaded with COPY into an emptied, migrated PostgreSQL database, then vacuumed (b
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -32,24 +33,48 @@ def seed(database_url: str) -> None:
     raw = engine.raw_connection()
     try:
         cur = raw.cursor()
-        _copy(
-            cur,
+        for target, rows in (
+            *_org_tables(now),
+            *_candidate_tables(now),
+            *_interview_tables(now),
+            *_score_tables(rng, now),
+        ):
+            _copy(cur, target, rows)
+        raw.commit()
+    finally:
+        raw.close()
+    # VACUUM as autovacuum would: index-only scans need the visibility map of the loaded tables.
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text("VACUUM ANALYZE"))
+    engine.dispose()
+
+
+Tables = list[tuple[str, Iterable[tuple[Any, ...]]]]
+
+
+def _org_tables(now: datetime) -> Tables:
+    """One department and admin, and the positions (p-0 is the big one)."""
+    return [
+        (
             "department (id, version, deleted, extra, updated_at, name, parent_id)",
             [("d-root", 1, False, "{}", now, "root", None)],
-        )
-        _copy(
-            cur,
+        ),
+        (
             "staff (id, version, deleted, extra, updated_at, name, dingtalk_user_id, role)",
             [("st-admin", 1, False, "{}", now, "admin", "u-admin", "admin")],
-        )
-        _copy(
-            cur,
+        ),
+        (
             "position (id, version, deleted, extra, updated_at, title, department_id)",
             [(f"p-{n}", 1, False, "{}", now, f"Position {n}", "d-root") for n in range(POSITIONS)],
-        )
-        edu = ("high_school", "associate", "bachelor", "master", "doctorate", None)
-        _copy(
-            cur,
+        ),
+    ]
+
+
+def _candidate_tables(now: datetime) -> Tables:
+    """Candidates, one application each (a tenth with a missing requirement)."""
+    edu = ("high_school", "associate", "bachelor", "master", "doctorate", None)
+    return [
+        (
             "candidate (id, version, deleted, extra, updated_at, name, mobile, "
             "dingtalk_user_id, education)",
             (
@@ -66,9 +91,8 @@ def seed(database_url: str) -> None:
                 )
                 for n in range(CANDIDATES)
             ),
-        )
-        _copy(
-            cur,
+        ),
+        (
             "application (id, version, deleted, extra, updated_at, candidate_id, "
             "position_id, batch, stage)",
             (
@@ -85,15 +109,19 @@ def seed(database_url: str) -> None:
                 )
                 for n in range(CANDIDATES)
             ),
-        )
-        _copy(
-            cur,
+        ),
+        (
             "requirement (application_id, key, label, status, ordinal)",
             ((f"a-{n}", "health_cert", "健康证", "missing", 0) for n in range(0, CANDIDATES, 10)),
-        )
-        statuses = ("completed", "invited", "scheduled", "no_show", "attended")
-        _copy(
-            cur,
+        ),
+    ]
+
+
+def _interview_tables(now: datetime) -> Tables:
+    """Three rounds per application: the AI interview (completed) and two onsite ones."""
+    statuses = ("completed", "invited", "scheduled", "no_show", "attended")
+    return [
+        (
             "interview (id, version, deleted, extra, updated_at, application_id, round, "
             "kind, scheduled_at, deadline_at, interviewer_names, status)",
             (
@@ -114,39 +142,38 @@ def seed(database_url: str) -> None:
                 for n in range(CANDIDATES)
                 for r in range(1, INTERVIEWS_PER_APPLICATION + 1)
             ),
-        )
-        overall = [round(rng.uniform(30, 100), 1) for _ in range(CANDIDATES)]
-        _copy(
-            cur,
+        ),
+    ]
+
+
+def _score_tables(rng: random.Random, now: datetime) -> Tables:
+    """A published score of the first round, four dimensions and a comment each."""
+    overall = [round(rng.uniform(30, 100), 1) for _ in range(CANDIDATES)]
+    dims = ("logic", "expression", "attitude", "experience")
+    # Drawn now, in the order the old single loop drew them, so the seed's values stay the same.
+    dim_scores = [round(rng.uniform(20, 100), 1) for _ in range(CANDIDATES * len(dims))]
+    return [
+        (
             "score (id, version, deleted, extra, updated_at, interview_id, status, overall, "
             "published_at)",
             (
                 (f"s-{n}", 1, False, "{}", now, f"i-{n}-1", "published", overall[n], now)
                 for n in range(CANDIDATES)
             ),
-        )
-        dims = ("logic", "expression", "attitude", "experience")
-        _copy(
-            cur,
+        ),
+        (
             "score_dimension (score_id, key, label, score, max_score, ordinal)",
             (
-                (f"s-{n}", k, k, round(rng.uniform(20, 100), 1), 100.0, i)
+                (f"s-{n}", k, k, dim_scores[n * len(dims) + i], 100.0, i)
                 for n in range(CANDIDATES)
                 for i, k in enumerate(dims)
             ),
-        )
-        _copy(
-            cur,
+        ),
+        (
             "score_comment (score_id, ordinal, author, text)",
             ((f"s-{n}", 0, "AI", "表达清晰，逻辑良好") for n in range(CANDIDATES)),
-        )
-        raw.commit()
-    finally:
-        raw.close()
-    # VACUUM as autovacuum would: index-only scans need the visibility map of the loaded tables.
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text("VACUUM ANALYZE"))
-    engine.dispose()
+        ),
+    ]
 
 
 def _copy(cur: Any, target: str, rows: Any) -> None:

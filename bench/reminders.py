@@ -22,15 +22,16 @@ import argparse
 import os
 import platform
 import signal
-import statistics
-import subprocess
 import sys
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+
+from bench.sweeps import median_ms, rerun_with_services, seed, time_query  # noqa: E402
 
 NOW = datetime(2026, 11, 18, 6, 0, tzinfo=UTC)  # 14:00 in Shanghai, a Wednesday
 
@@ -59,28 +60,6 @@ SEED_SQL = [
     "ANALYZE application",
     "ANALYZE interview",
 ]
-NO_INDEX = ("enable_indexscan", "enable_bitmapscan", "enable_indexonlyscan")
-
-
-def _rerun_with_services() -> int:
-    script = REPO / "tests" / "support" / "with-services.sh"
-    return subprocess.call([str(script), sys.executable, *sys.argv], cwd=REPO)
-
-
-def _median_ms(run: object, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        run()  # type: ignore[operator]
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times)
-
-
-def _analyze(conn: object, compiled: str) -> str:
-    from sqlalchemy import text
-
-    lines = [r[0] for r in conn.execute(text(f"EXPLAIN (ANALYZE, BUFFERS) {compiled}"))]  # type: ignore[attr-defined]
-    return next((x.strip() for x in lines if "Execution Time" in x), "?")
 
 
 def main() -> int:
@@ -90,46 +69,34 @@ def main() -> int:
     parser.add_argument("--timeout", type=int, default=900)
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL"):
-        return _rerun_with_services()
+        return rerun_with_services()
     signal.alarm(args.timeout)
 
-    from sqlalchemy import text
-
     from config import Settings
-    from services.clock.reminders import candidates_query, rules_from_settings, sweep_reminders
-    from storage.base import Base
-    from storage.db import make_engine, make_session_factory, upgrade_database
+    from services.clock.reminders import candidates_query, rules_from_settings
+    from storage.db import make_engine, upgrade_database
 
     url = os.environ["DATABASE_URL"]
     upgrade_database(url)
     engine = make_engine(url)
     settings = Settings(_env_file=None, APP_ENV="test", DATABASE_URL=url)  # type: ignore[call-arg]
     rules = rules_from_settings(settings)
-    tables = ", ".join(t.name for t in reversed(Base.metadata.sorted_tables))
+    seeded = seed(engine, SEED_SQL, args.interviews, NOW)
+    query = time_query(engine, candidates_query(NOW, rules), args.repeat)
+    sweep = _time_sweep(engine, rules, args.repeat)
+    uses_index = any("ix_interview_status" in line for line in query["plan"])
+    where = url.split("@")[-1]
+    print(f"python {platform.python_version()} on {platform.machine()}, PostgreSQL at {where}")
+    print(f"interviews: {args.interviews:,} (seeded in {seeded:.1f} s), now = {NOW.isoformat()}")
+    _report(query, sweep, uses_index, args.repeat)
+    engine.dispose()
+    return 0 if uses_index else 1
 
-    started = time.perf_counter()
-    with engine.begin() as conn:
-        conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        for sql in SEED_SQL:
-            conn.execute(text(sql), {"n": args.interviews, "now": NOW})
-    seeded = time.perf_counter() - started
 
-    query = candidates_query(NOW, rules)
-    with engine.connect() as conn:
-        compiled = str(query.compile(conn, compile_kwargs={"literal_binds": True}))
-        plan = [r[0] for r in conn.execute(text(f"EXPLAIN {compiled}"))]
-        found = len(conn.execute(query).all())
-        index_ms = _median_ms(lambda: conn.execute(query).all(), args.repeat)
-        index_analyze = _analyze(conn, compiled)
-    # A new connection: psycopg prepares repeated statements, and a prepared plan made while
-    # indexes were allowed would survive the SETs below.
-    with engine.connect() as conn:
-        for name in NO_INDEX:
-            conn.execute(text(f"SET {name} = off"))
-        scan_plan = [r[0] for r in conn.execute(text(f"EXPLAIN {compiled}"))]
-        scan_ms = _median_ms(lambda: conn.execute(query).all(), max(3, args.repeat // 3))
-        assert len(conn.execute(query).all()) == found
-        scan_analyze = _analyze(conn, compiled)
+def _time_sweep(engine: Any, rules: Any, repeat: int) -> dict[str, Any]:
+    """The whole sweep: its first run (which acts) and its steady state (nothing new due)."""
+    from services.clock.reminders import sweep_reminders
+    from storage.db import make_session_factory
 
     factory = make_session_factory(engine)
     with factory() as session:
@@ -137,30 +104,31 @@ def main() -> int:
         first = sweep_reminders(session, now=NOW, rules=rules)
         first_ms = (time.perf_counter() - start) * 1000
     with factory() as session:
-        steady_ms = _median_ms(
-            lambda: sweep_reminders(session, now=NOW, rules=rules), max(3, args.repeat // 3)
+        steady_ms = median_ms(
+            lambda: sweep_reminders(session, now=NOW, rules=rules), max(3, repeat // 3)
         )
+    return {"actions": len(first), "first_ms": first_ms, "steady_ms": steady_ms}
 
-    uses_index = any("ix_interview_status" in line for line in plan)
-    where = url.split("@")[-1]
-    print(f"python {platform.python_version()} on {platform.machine()}, PostgreSQL at {where}")
-    print(f"interviews: {args.interviews:,} (seeded in {seeded:.1f} s), now = {NOW.isoformat()}")
-    print(f"candidates in the look-back window: {found:,}")
-    print(f"candidate query via index : {index_ms:8.2f} ms (median of {args.repeat})")
+
+def _report(query: dict[str, Any], sweep: dict[str, Any], uses_index: bool, repeat: int) -> None:
+    index_ms, scan_ms = query["index_ms"], query["scan_ms"]
+    print(f"candidates in the look-back window: {query['found']:,}")
+    print(f"candidate query via index : {index_ms:8.2f} ms (median of {repeat})")
     print(f"index used                : {uses_index}")
     print(f"candidate query full scan : {scan_ms:8.2f} ms")
     print(f"ratio full scan / index   : {scan_ms / index_ms:8.1f} x")
-    print(f"sweep, first run          : {first_ms:8.1f} ms ({len(first):,} actions)")
-    print(f"sweep, steady state       : {steady_ms:8.1f} ms (median)")
-    print(f"server side (EXPLAIN ANALYZE): index {index_analyze}; full scan {scan_analyze}")
+    print(f"sweep, first run          : {sweep['first_ms']:8.1f} ms ({sweep['actions']:,} actions)")
+    print(f"sweep, steady state       : {sweep['steady_ms']:8.1f} ms (median)")
+    print(
+        f"server side (EXPLAIN ANALYZE): index {query['index_analyze']}; "
+        f"full scan {query['scan_analyze']}"
+    )
     print("plan (index):")
-    for line in plan:
+    for line in query["plan"]:
         print("   ", line)
     print("plan (full scan):")
-    for line in scan_plan[:6]:
+    for line in query["scan_plan"][:6]:
         print("   ", line)
-    engine.dispose()
-    return 0 if uses_index else 1
 
 
 if __name__ == "__main__":

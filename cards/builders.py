@@ -124,6 +124,10 @@ def score_hr(
                 "suggestion": t(f"suggest_{suggestion}", lang),
                 "suggestion_reason": reason,
                 "report_url": _link(view.report_url, allow_http=allow_http),
+                # The H5 scheduling form of the next round (web/static/app/rounds.js).
+                "schedule_url": _link(
+                    f"{view.report_url}/schedule" if view.report_url else "", allow_http=allow_http
+                ),
                 "decision": "",
                 "decision_label": "",
                 "decided_by": "",

@@ -48,6 +48,12 @@ class EhrConflict(EhrError):
                 return str(application["stage"])
         return None
 
+    def current(self, kind: str) -> dict[str, Any] | None:
+        """The entity of `kind` as the EHR holds it now, when the 409 carried it."""
+        if isinstance(self.body, dict) and isinstance(self.body.get(kind), dict):
+            return dict(self.body[kind])
+        return None
+
 
 class EhrBadRequest(EhrError):
     """Another 4xx: our request was wrong; retrying will not help."""
@@ -66,6 +72,20 @@ class FeedPage:
     events: list[Any]
     next_cursor: str | None
     has_more: bool
+
+
+def _aware(name: str, moment: datetime) -> str:
+    if moment.tzinfo is None:
+        raise ValueError(f"{name} must be timezone-aware")
+    return moment.isoformat()
+
+
+def _entity(answer: Any, kind: str, path: str) -> dict[str, Any]:
+    """The entity of a write-back's 200 answer (`{"interview": {...}}`)."""
+    entity = answer.get(kind) if isinstance(answer, dict) else None
+    if not isinstance(entity, dict):
+        raise EhrProtocolError(f"POST {path}: no `{kind}` object in the answer")
+    return entity
 
 
 def _decode(content: bytes) -> Any:
@@ -201,3 +221,94 @@ class EhrClient:
         path = f"/applications/{quote(application_id, safe='')}/requirements/{quote(key, safe='')}"
         result: dict[str, Any] = self._call("POST", path, json=body)
         return result
+
+    # --- Contract v1.1: the rounds after the AI interview and their feedback ---------------------
+    # Each answers the entity as the EHR now holds it (200); EhrConflict (409) carries its current
+    # state (`EhrConflict.current("interview")`), EhrNotFound (404) an unknown id.
+
+    def schedule_round(
+        self,
+        application_id: str,
+        *,
+        round: int,  # the contract's field name
+        kind: str,
+        scheduled_at: datetime,
+        duration_minutes: int,
+        interviewer_ids: list[str],
+        location: str | None,
+        meeting_url: str | None,
+        actor_staff_id: str,
+        idempotency_key: str,
+    ) -> dict[str, Any]:
+        """Schedule the next round of an application; return the new interview."""
+        body = {
+            "round": round,
+            "kind": kind,
+            "scheduled_at": _aware("scheduled_at", scheduled_at),
+            "duration_minutes": duration_minutes,
+            "interviewer_ids": list(interviewer_ids),
+            "location": location,
+            "meeting_url": meeting_url,
+            "actor_staff_id": actor_staff_id,
+            "idempotency_key": idempotency_key,
+        }
+        path = f"/applications/{quote(application_id, safe='')}/interviews"
+        return _entity(self._call("POST", path, json=body), "interview", path)
+
+    def reschedule_interview(
+        self,
+        interview_id: str,
+        *,
+        scheduled_at: datetime,
+        duration_minutes: int | None,
+        location: str | None,
+        meeting_url: str | None,
+        actor_id: str,
+        reason: str | None,
+        idempotency_key: str,
+    ) -> dict[str, Any]:
+        """Move a round (HR's change, or a candidate's request HR accepted); return it."""
+        body = {
+            "scheduled_at": _aware("scheduled_at", scheduled_at),
+            "duration_minutes": duration_minutes,
+            "location": location,
+            "meeting_url": meeting_url,
+            "actor_id": actor_id,
+            "reason": reason,
+            "idempotency_key": idempotency_key,
+        }
+        path = f"/interviews/{quote(interview_id, safe='')}/reschedule"
+        return _entity(self._call("POST", path, json=body), "interview", path)
+
+    def cancel_interview(
+        self, interview_id: str, *, reason: str, actor_staff_id: str, idempotency_key: str
+    ) -> dict[str, Any]:
+        """Cancel a round; return it as cancelled."""
+        body = {
+            "reason": reason,
+            "actor_staff_id": actor_staff_id,
+            "idempotency_key": idempotency_key,
+        }
+        path = f"/interviews/{quote(interview_id, safe='')}/cancel"
+        return _entity(self._call("POST", path, json=body), "interview", path)
+
+    def submit_feedback(
+        self,
+        interview_id: str,
+        *,
+        staff_id: str,
+        result: str,
+        ratings: list[dict[str, Any]],
+        comment: str | None,
+        idempotency_key: str,
+    ) -> dict[str, Any]:
+        """Give an interviewer's feedback on a round; return the feedback entity."""
+        body = {
+            "staff_id": staff_id,
+            "result": result,
+            "ratings": list(ratings),
+            "comment": comment,
+            "idempotency_key": idempotency_key,
+        }
+        path = f"/interviews/{quote(interview_id, safe='')}/feedback"
+        return _entity(self._call("POST", path, json=body), "feedback", path)

@@ -13,6 +13,7 @@ from config.settings_clock import ClockSettings
 from config.settings_ehr import EhrSyncSettings
 from config.settings_miniapp import MiniAppSettings
 from config.settings_notify import NotifySettings
+from config.settings_rounds import RoundsSettings
 
 
 class AppEnv(StrEnum):
@@ -83,7 +84,13 @@ PUBLIC_SECRET_VALUES: frozenset[str] = frozenset(
 
 
 class Settings(
-    BotSettings, EhrSyncSettings, MiniAppSettings, NotifySettings, ClockSettings, BaseSettings
+    BotSettings,
+    EhrSyncSettings,
+    MiniAppSettings,
+    NotifySettings,
+    ClockSettings,
+    RoundsSettings,
+    BaseSettings,
 ):
     """Every setting of every process. Tests build `Settings(...)` directly.
 

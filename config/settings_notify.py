@@ -20,6 +20,15 @@ DEFAULT_CARD_TEMPLATES: dict[str, str] = {
     "requirement_todo": "mi-requirement-todo-v1.schema",
     "requirement_review_hr": "mi-requirement-review-hr-v1.schema",
     "rejection_notice": "mi-rejection-notice-v1.schema",
+    # The rounds after the AI interview (issue 18)
+    "invitation": "mi-invitation-v1.schema",
+    "more_time_hr": "mi-more-time-hr-v1.schema",
+    "round_scheduled": "mi-round-scheduled-v1.schema",
+    "round_changed": "mi-round-changed-v1.schema",
+    "reschedule_request_hr": "mi-reschedule-request-hr-v1.schema",
+    "interviewer_briefing": "mi-interviewer-briefing-v1.schema",
+    "feedback_request": "mi-feedback-request-v1.schema",
+    "feedback_summary_hr": "mi-feedback-summary-hr-v1.schema",
 }
 
 

@@ -1,4 +1,4 @@
-"""The clock's jobs: reminder sweep, no-show alerts, score policies; each calls one service.
+"""The clock's jobs: reminders, no-show alerts, score policies, interviewers; one service each.
 
 A Redis lock per sweep keeps a scheduled run and an operator's `flask reminders sweep` from
 working at once (the database constraints would keep them from sending twice anyway; the lock
@@ -24,6 +24,11 @@ from services.decisions.policy import (
     apply_score_policies,
     policy_defaults_from_settings,
 )
+from services.interviewers.clock import (
+    ClockAction,
+    interviewer_rules_from_settings,
+    sweep_interviewer_clock,
+)
 from storage import redis_keys
 from storage.runtime import Runtime
 
@@ -44,6 +49,7 @@ class SweepReport:
     reminders: list[ReminderAction] = field(default_factory=list)
     alerts: list[AlertAction] = field(default_factory=list)
     policies: list[PolicyAction] = field(default_factory=list)
+    interviewers: list[ClockAction] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # sweeps another process was running
 
 
@@ -93,6 +99,16 @@ def run_policy_sweep(runtime: Runtime, *, now: datetime) -> list[PolicyAction]:
     return _locked(runtime, "policies", work)
 
 
+def run_interviewer_sweep(runtime: Runtime, *, now: datetime) -> list[ClockAction]:
+    rules = interviewer_rules_from_settings(runtime.settings)
+
+    def work() -> list[ClockAction]:
+        with runtime.session_factory() as session:
+            return sweep_interviewer_clock(session, now=now, rules=rules)
+
+    return _locked(runtime, "interviewers", work)
+
+
 def run_sweeps(runtime: Runtime, *, now: datetime) -> SweepReport:
     """Run every sweep as of `now` (the CLI); a sweep running elsewhere is reported, not run."""
     report = SweepReport()
@@ -108,11 +124,15 @@ def run_sweeps(runtime: Runtime, *, now: datetime) -> SweepReport:
         report.policies = run_policy_sweep(runtime, now=now)
     except SweepAlreadyRunning:
         report.skipped.append("policies")
+    try:
+        report.interviewers = run_interviewer_sweep(runtime, now=now)
+    except SweepAlreadyRunning:
+        report.skipped.append("interviewers")
     return report
 
 
 def _counts(
-    actions: list[ReminderAction] | list[AlertAction] | list[PolicyAction],
+    actions: list[ReminderAction] | list[AlertAction] | list[PolicyAction] | list[ClockAction],
 ) -> dict[str, int]:
     return dict(Counter(a.action for a in actions))
 
@@ -135,6 +155,11 @@ def sweep_reminders_job() -> dict[str, int]:
 def sweep_no_show_alerts_job() -> dict[str, int]:
     """Periodic: alert on batches whose no-show rate crossed the threshold."""
     return _run_periodic("no-show", run_no_show_sweep)
+
+
+def sweep_interviewers_job() -> dict[str, int]:
+    """Periodic: interviewers' briefings, feedback requests and reminders; card feedback."""
+    return _run_periodic("interviewer", run_interviewer_sweep)
 
 
 def apply_score_policies_job() -> dict[str, int]:

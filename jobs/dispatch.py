@@ -16,6 +16,7 @@ from jobs.queues import NOTIFY_QUEUE, queue
 from services.notify.catalog import OUTBOX
 from storage.outbox_dispatch import Dispatcher
 from storage.sync_models import OutboxEvent
+from storage.vocabulary import OUTBOX_FEEDBACK_SUBMITTED
 
 log = logging.getLogger(__name__)
 LIVE_STATES = {"queued", "started", "deferred", "scheduled"}
@@ -28,10 +29,22 @@ RETRY = Retry(max=5, interval=[5, 15, 60, 180, 600])
 # neither are left alone: the row is the record of what happened.
 DEFAULT_JOB = "jobs.notify.deliver_outbox_event"
 WRITE_BACK = "jobs.writeback.process_decision_event"
+CALENDAR = "jobs.rounds.sync_round_event"
+# An interviewer's feedback from a card: written back to the EHR (the row is the record, no card).
+FEEDBACK_WRITE_BACK = "jobs.interviewers.write_back_feedback"
+
+
+def _job_for(write_back: bool, calendar: bool) -> str:
+    return WRITE_BACK if write_back else CALENDAR if calendar else DEFAULT_JOB
+
+
 JOB_FOR_KIND: dict[str, str] = {
-    kind: WRITE_BACK if handling.write_back else DEFAULT_JOB
-    for kind, handling in OUTBOX.items()
-    if handling.write_back or handling.plan is not None
+    **{
+        kind: _job_for(handling.write_back, handling.calendar)
+        for kind, handling in OUTBOX.items()
+        if handling.write_back or handling.plan is not None
+    },
+    OUTBOX_FEEDBACK_SUBMITTED: FEEDBACK_WRITE_BACK,
 }
 
 

@@ -57,4 +57,12 @@ REGISTRY: tuple[PeriodicJob, ...] = (
         every=timedelta(seconds=60),
         timeout_seconds=300,
     ),
+    # Interviewers: briefings before a round, feedback requests and the one reminder after it,
+    # and the feedback given on cards written back to the EHR.
+    PeriodicJob(
+        name="interviewer-sweep",
+        func="jobs.clock.sweep_interviewers_job",
+        every=timedelta(seconds=60),
+        timeout_seconds=300,
+    ),
 )

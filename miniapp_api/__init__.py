@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, Response, jsonify, request
 
-from miniapp_api import context, routes_auth, routes_candidate, routes_hr, routes_policies
+from miniapp_api import (
+    context,
+    routes_auth,
+    routes_candidate,
+    routes_hr,
+    routes_interviewer,
+    routes_policies,
+    routes_round_response,
+    routes_rounds,
+)
 from miniapp_api.ratelimit import LoginRateLimited
 from miniapp_api.spec import API_PREFIX, openapi_document
 from web_context import attach, get_runtime
@@ -15,7 +24,9 @@ CORS_METHODS = "GET, POST, PUT, OPTIONS"
 
 def _blueprint() -> Blueprint:
     api = Blueprint("miniapp_api", __name__, url_prefix=API_PREFIX)
-    for child in (routes_auth.bp, routes_candidate.bp, routes_hr.bp, routes_policies.bp):
+    children = (routes_auth.bp, routes_candidate.bp, routes_hr.bp, routes_policies.bp)
+    features = (routes_rounds.bp, routes_round_response.bp, routes_interviewer.bp)
+    for child in (*children, *features):
         api.register_blueprint(child)
 
     @api.get("/openapi.json")

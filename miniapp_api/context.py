@@ -69,11 +69,11 @@ def ctx() -> MiniAppContext:
 def read_db() -> ReadConnection:
     """The request's read-only connection, for the candidate's two views (`FastRead`).
 
-    From the mini-app's own pool, autocommit from connect: reads cost no BEGIN and ROLLBACK, and
-    on PostgreSQL each statement still sees one consistent snapshot (READ COMMITTED gives a
-    transaction nothing more). Usually the process's kept reader (no pool checkout at all);
-    a request on another thread meanwhile gets one from the pool. Never write through it:
-    autocommit would commit each statement on its own.
+    A `Connection` of the mini-app's own pool, autocommit from connect: reads cost no BEGIN and
+    ROLLBACK, and on PostgreSQL each statement still sees one consistent snapshot (READ
+    COMMITTED gives a transaction nothing more). Usually the process's kept reader (no pool
+    checkout at all); a request on another thread meanwhile gets one from the pool. Never write
+    through it: autocommit would commit each statement on its own.
     """
     if "miniapp_read_conn" not in g:
         context = ctx()

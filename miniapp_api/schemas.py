@@ -53,6 +53,19 @@ class Todo(Model):
     requirement_label: str | None
 
 
+class CandidateRound(Model):
+    duration_minutes: int
+    ends_at: datetime | None
+    location: str | None
+    meeting_url: str | None = Field(description="https only (http in development); null if unsafe")
+    upcoming: bool
+    confirmation: Labelled | None = Field(
+        description="confirmed | reschedule_requested, for the current schedule; null if none"
+    )
+    cancel_reason: str | None
+    interviewer_names: list[str]
+
+
 class CandidateInterview(Model):
     id: str
     application_id: str
@@ -67,6 +80,7 @@ class CandidateInterview(Model):
     result_available: bool
     next_step: Labelled
     todos: list[Todo]
+    round_details: CandidateRound | None = Field(description="video/onsite rounds; null for AI")
 
 
 class CandidateInterviewList(Model):

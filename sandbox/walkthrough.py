@@ -1,12 +1,23 @@
-"""The five-minute walkthrough printed by `make run` (the same steps as docs/walkthrough.md)."""
+"""The walkthrough printed by `make run` (the same steps as docs/walkthrough.md)."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 # The demo scenario's invitations date from 2026-11-16 (sandbox/ehr/scenario.py), so the sweep
 # runs as of the next morning, inside the working window, where cand-09's is overdue.
 SWEEP_AT = "2026-11-17T10:00:00+08:00"
 # Run by hand in another shell, where APP_ENV is unset (production): it names the environment.
 SWEEP_COMMAND = f"APP_ENV=development .venv/bin/flask --app wsgi reminders sweep --now {SWEEP_AT}"
+
+
+def rounds_sweep_command(now: datetime | None = None) -> str:
+    """The interviewers' sweep as of 09:00 tomorrow in Shanghai: the scenario puts cand-07's
+    round at 10:00 then (briefing due) and cand-05's a few hours before `make run` (feedback)."""
+    today = (now or datetime.now(UTC)).astimezone(ZoneInfo("Asia/Shanghai")).date()
+    at = f"{today + timedelta(days=1)}T09:00:00+08:00"
+    return f"APP_ENV=development .venv/bin/flask --app wsgi reminders sweep --now {at}"
 
 
 def walkthrough_banner(web_port: int, sandbox_port: int, ehr_port: int) -> str:
@@ -16,7 +27,7 @@ def walkthrough_banner(web_port: int, sandbox_port: int, ehr_port: int) -> str:
     app = f"http://127.0.0.1:{web_port}/app/"
     ehr = f"http://127.0.0.1:{ehr_port}"
     return f"""
-Walkthrough (five minutes, any browser; docs/walkthrough.md has the details):
+Walkthrough (ten minutes, any browser; docs/walkthrough.md has the details):
   1. Open the DingTalk inbox of HR owner 李娜 and find 张伟's score card (门店店员（夜班）):
        {inbox}hr_lina
   2. Press 推进 (Advance) on that card; the card answers at once.
@@ -31,5 +42,22 @@ Walkthrough (five minutes, any browser; docs/walkthrough.md has the details):
   5. Run the reminder sweep in a second terminal, then see the reminder reach 周敏 (cand_09):
        {SWEEP_COMMAND}
        {inbox}cand_09
+  6. 周敏's AI 面试邀请 card: press 我需要更多时间; 李娜 gets the request card
+     (延长 24 小时 / 保持原截止时间), and her answer reaches 周敏's card:
+       {inbox}cand_09
+       {inbox}hr_lina
+  7. Schedule 张伟's next round as 李娜 (or press 安排下一轮 on his score card): pick 周杰 and
+     吴华, tomorrow 10:00 shows 周杰's clash; submit, then see their calendars and 张伟's
+     面试安排 card (确认参加 / 申请更换时间):
+       {app}#/hr/applications/app-01/schedule
+       {sandbox}/_sim/calendar?userid=iv_zhoujie
+       {inbox}cand_01
+  8. The interviewer's page: pick 周杰 (iv_zhoujie): 赵丽's round tomorrow with its briefing
+     (AI scores, what to probe), and 陈静's round that ended, waiting for feedback:
+       {app}#/interviewer
+  9. Run the interviewers' sweep; 周杰 gets 赵丽's briefing and the feedback request for 陈静.
+     Press 通过 on it as 周杰 and as 吴华: 李娜 gets one 面试反馈汇总 card:
+       {rounds_sweep_command()}
+       {inbox}iv_zhoujie   {inbox}iv_wuhua   {inbox}hr_lina
   The HR side of the page: {app} -> pick 李娜 (hr_lina).
 """

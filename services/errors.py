@@ -8,6 +8,8 @@ class DomainError(Exception):
 
     code = "domain_error"
     http_status = 400
+    # Seconds after which a retry may succeed (HTTP Retry-After); None: retrying will not help.
+    retry_after: int | None = None
 
     def __init__(self, message: str, *, code: str | None = None) -> None:
         super().__init__(message)

@@ -20,6 +20,7 @@ from storage.base import utcnow
 from storage.ehr_bulk import id_filters, insert_ignore, insert_rows, table_of
 from storage.models import (
     ENTITY_MODELS,
+    InterviewInterviewer,
     PositionHrOwner,
     Requirement,
     ScoreComment,
@@ -51,6 +52,11 @@ COLLECTIONS: dict[str, dict[str, ChildSpec]] = {
     "application": {
         "requirements": ChildSpec(
             table_of(Requirement), "application_id", ("key", "label", "status"), ordinal="ordinal"
+        )
+    },
+    "interview": {
+        "interviewer_ids": ChildSpec(
+            table_of(InterviewInterviewer), "interview_id", ("staff_id",), scalar=True
         )
     },
     "score": {

@@ -1,21 +1,23 @@
 """Run a Core SELECT built once on psycopg's prepared statements: for the hottest reads.
 
-Executing a cached Core statement through `Connection.execute` costs a candidate's view of the
-mini-app about 0.1-0.15 ms of CPU beyond the query (execution context, result metadata from the
-cursor's description, row processing): a fifth of the request (docs/benchmarks.md). So on
-PostgreSQL a `FastRead` given a `ReadConnection` runs the SQL that SQLAlchemy compiles for the
-statement (once per dialect) straight on the connection's psycopg connection, with psycopg's
-own public API: a server-side prepared statement (`execute(..., prepare=True)`) and a row
-factory that makes named tuples without reading the cursor's description. psycopg converts the
-values itself, giving what SQLAlchemy gives for the types in `_PSYCOPG_CONVERTS`; a
-`UTCDateTime` goes through its own `process_result_value` (aware UTC). Parameters reach psycopg
-as they are (strings, numbers, None, aware datetimes), with the statement's own values (LIMIT,
-literals) filled in by `Compiled.construct_params`.
+SQLAlchemy's execution of even a cached Core statement (`Connection.execute`, or
+`exec_driver_sql`) adds about half a million instructions to each of a candidate's reads
+(execution context, result metadata from the cursor's description, row processing), where the
+whole request takes 1.2 million on the direct path (docs/benchmarks.md). So on PostgreSQL a
+`FastRead` given a `ReadConnection` runs the SQL that SQLAlchemy compiles for the statement
+(once per dialect) straight on the connection's psycopg connection, with psycopg's public API:
+a server-side prepared statement (`execute(..., prepare=True)`) on a cursor kept per connection,
+and a row factory that makes named tuples without reading the cursor's description. psycopg
+converts the values itself, giving what SQLAlchemy gives for the types in `_PSYCOPG_CONVERTS`;
+a `UTCDateTime` goes through its own `process_result_value` (aware UTC). Parameters reach
+psycopg as they are (strings, numbers, None, aware datetimes), with the statement's own values
+(LIMIT, literals) filled in by `Compiled.construct_params`.
 
 Everything else runs through `Connection.execute`: SQLite, a `Connection` or `Session` a caller
-passes, a statement selecting another type, and any driver error. SQLAlchemy then reconnects an
-invalidated connection and raises its own exceptions (an `OperationalError` answers 503); a read
-whose connection the server dropped is retried once on a fresh one.
+passes, a statement selecting another type, a naive datetime parameter, and any driver error.
+SQLAlchemy then converts with the column types, reconnects an invalidated connection and raises
+its own exceptions (an `OperationalError` answers 503); a read whose connection the server
+dropped is retried once on a fresh one.
 """
 
 from __future__ import annotations
@@ -29,11 +31,21 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Connection, Engine, Float, Integer, Select, String, exc
+from sqlalchemy import (
+    JSON,
+    BindParameter,
+    Boolean,
+    Connection,
+    Engine,
+    Float,
+    Integer,
+    Select,
+    String,
+    exc,
+)
 from sqlalchemy.engine import Compiled, Dialect
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import visitors
-from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.types import NullType
 
 from storage.base import UTCDateTime
@@ -56,6 +68,7 @@ class ReadConnection:
         # Only psycopg's API is used directly; any other driver gets Connection.execute.
         self.psycopg = engine.dialect.driver == "psycopg"
         self.connection = engine.connect()
+        self._cursor: Any = None
 
     def driver_connection(self) -> Any:
         """The psycopg connection, or None when it must not be used directly: not autocommit
@@ -65,6 +78,13 @@ class ReadConnection:
         driver = self.connection.connection.dbapi_connection
         return driver if driver is not None and driver.autocommit else None
 
+    def cursor(self, driver: Any) -> Any:
+        """A psycopg cursor of `driver`, kept for the direct reads on it: psycopg documents
+        cursors as reusable, and a new one sets up its type loaders anew."""
+        if self._cursor is None or self._cursor.connection is not driver:
+            self._cursor = driver.cursor()
+        return self._cursor
+
     def end_transaction(self) -> None:
         """Roll back what Connection.execute began (it begins even in autocommit), so that an
         invalidated connection may reconnect and a kept one starts its next use clean."""
@@ -73,6 +93,9 @@ class ReadConnection:
 
     def close(self, *, discard: bool = False) -> None:
         """Give the connection back to the pool, or (`discard`) drop it for a fresh one."""
+        if self._cursor is not None:
+            self._cursor.close()
+            self._cursor = None
         if discard:
             self.connection.invalidate()
         self.connection.close()
@@ -175,16 +198,19 @@ class FastRead:
         """The rows read on psycopg itself, or None to read them through SQLAlchemy instead."""
         driver = reader.driver_connection()
         if driver is None or any(_naive(value) for value in params.values()):
-            return None  # (UTCDateTime refuses a naive datetime; psycopg would take it as local)
+            # SQLAlchemy refuses a naive datetime (UTCDateTime); psycopg would read it in the
+            # session's time zone.
+            return None
         prepared = self._prepared(reader.dialect)
         try:
             values = prepared.compiled.construct_params(dict(params))
         except exc.InvalidRequestError:  # a required value is missing: SQLAlchemy says so
             return None
         try:
-            with driver.cursor(row_factory=prepared.row_factory) as cursor:
-                cursor.execute(prepared.compiled.string, values, prepare=True)
-                rows: list[Any] = cursor.fetchall()
+            cursor = reader.cursor(driver)
+            cursor.row_factory = prepared.row_factory
+            cursor.execute(prepared.compiled.string, values, prepare=True)
+            rows: list[Any] = cursor.fetchall()
         except reader.dialect.loaded_dbapi.Error as error:
             dropped = driver.closed or driver.broken  # psycopg's word that the connection is gone
             if dropped:

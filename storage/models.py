@@ -20,6 +20,7 @@ INTERVIEW_KINDS = vocabulary.INTERVIEW_KINDS
 INTERVIEW_STATUSES = vocabulary.INTERVIEW_STATUSES
 SCORE_STATUSES = vocabulary.SCORE_STATUSES
 VISIBLE_SCORE_STATUSES = vocabulary.VISIBLE_SCORE_STATUSES
+FEEDBACK_RESULTS = vocabulary.FEEDBACK_RESULTS
 
 
 class Department(EhrEntityMixin, Base):
@@ -127,6 +128,8 @@ class Interview(EhrEntityMixin, Base):
         # The reminder sweeps look up due items by status and time.
         Index("ix_interview_status_invited_at", "status", "invited_at"),
         Index("ix_interview_status_deadline_at", "status", "deadline_at"),
+        # The briefing and feedback sweeps (issue 18) find rounds by status and start time.
+        Index("ix_interview_status_scheduled_at", "status", "scheduled_at"),
         # Position statistics read a position's interviews by application from this index alone.
         Index(
             "ix_interview_application_id_covering",
@@ -147,6 +150,30 @@ class Interview(EhrEntityMixin, Base):
     invited_at: Mapped[datetime | None]
     opened_at: Mapped[datetime | None]
     attended_at: Mapped[datetime | None]
+    # Contract v1.1: the rounds after the AI interview.
+    duration_minutes: Mapped[int | None] = mapped_column(Integer)
+    location: Mapped[str | None] = mapped_column(Text)
+    meeting_url: Mapped[str | None] = mapped_column(Text)
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
+    interviewers: Mapped[list[InterviewInterviewer]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin"
+    )
+
+    @property
+    def interviewer_ids(self) -> list[str]:
+        return [link.staff_id for link in self.interviewers]
+
+
+class InterviewInterviewer(Base):
+    """A staff member assigned to a round (contract v1.1 `interviewer_ids`)."""
+
+    __tablename__ = "interview_interviewer"
+
+    interview_id: Mapped[str] = mapped_column(
+        ForeignKey("interview.id", ondelete="CASCADE"), primary_key=True
+    )
+    # Indexed: "the rounds I run" is looked up by staff id.
+    staff_id: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
 
 
 class Score(EhrEntityMixin, Base):
@@ -212,6 +239,23 @@ class ScoreComment(Base):
     text: Mapped[str] = mapped_column(Text)
 
 
+class Feedback(EhrEntityMixin, Base):
+    """An interviewer's feedback on a round (contract v1.1, kind `feedback`)."""
+
+    __tablename__ = "feedback"
+    # One interviewer's feedback on one round, and "has everyone answered" per round.
+    __table_args__ = (Index("ix_feedback_interview_id_staff_id", "interview_id", "staff_id"),)
+
+    # Indexed by ix_feedback_interview_id_staff_id (above), which leads with it.
+    interview_id: Mapped[str] = mapped_column(String(64))
+    staff_id: Mapped[str] = mapped_column(String(64))
+    result: Mapped[str] = mapped_column(String(16))
+    # [{key, label, score, max_score}] as the EHR sent them; read whole, never queried by item.
+    ratings: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+    comment: Mapped[str | None] = mapped_column(Text)
+    submitted_at: Mapped[datetime | None]
+
+
 ENTITY_MODELS: dict[str, type[Any]] = {
     "staff": Staff,
     "department": Department,
@@ -220,4 +264,5 @@ ENTITY_MODELS: dict[str, type[Any]] = {
     "application": Application,
     "interview": Interview,
     "score": Score,
+    "feedback": Feedback,
 }

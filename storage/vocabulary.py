@@ -19,7 +19,8 @@ from typing import Final
 
 # --- The EHR's words (docs/ehr-contract.md, section 2) -------------------------------------------
 
-STAFF_ROLES: Final = ("hr_specialist", "recruiting_manager", "admin")
+# `interviewer` (contract v1.1) sees only the interviews it is assigned to (`interviewer_ids`).
+STAFF_ROLES: Final = ("hr_specialist", "recruiting_manager", "admin", "interviewer")
 EDUCATION_LEVELS: Final = ("high_school", "associate", "bachelor", "master", "doctorate", "other")
 APPLICATION_STAGES: Final = (
     "screening",
@@ -42,6 +43,8 @@ INTERVIEW_STATUSES: Final = (
     "completed",
 )
 SCORE_STATUSES: Final = ("draft", "published", "revised")
+# An interviewer's verdict on a round (contract v1.1, kind `feedback`).
+FEEDBACK_RESULTS: Final = ("pass", "hold", "fail")
 
 # --- Application stages --------------------------------------------------------------------------
 
@@ -110,6 +113,26 @@ OUTBOX_SCORE_FLAGGED: Final = "score.flagged"
 OUTBOX_MANUAL_REMINDER: Final = "reminder.manual"
 OUTBOX_DEADLINE_EXTENDED: Final = "interview.deadline_extended"
 OUTBOX_REQUIREMENT_REVIEWED: Final = "requirement.reviewed"
+# The rounds after the AI interview (issue 18).
+# The EHR created a round (a video or onsite interview with a time): calendar events and cards.
+OUTBOX_ROUND_SCHEDULED: Final = "interview.round_scheduled"
+# The candidate pressed "I need more time" on the invitation card: HR gets Extend / Keep.
+OUTBOX_MORE_TIME_REQUESTED: Final = "interview.more_time_requested"
+# HR kept the deadline after such a request: the candidate hears it.
+OUTBOX_DEADLINE_KEPT: Final = "interview.deadline_kept"
+# The candidate confirmed a scheduled round, or asked for another time (HR gets the note).
+OUTBOX_ROUND_CONFIRMED: Final = "interview.round_confirmed"
+OUTBOX_RESCHEDULE_REQUESTED: Final = "interview.reschedule_requested"
+# The clock: an interviewer's briefing before the round, the feedback request after its end,
+# and the one reminder when feedback is still missing.
+OUTBOX_BRIEFING_DUE: Final = "interviewer.briefing_due"
+OUTBOX_FEEDBACK_REQUESTED: Final = "feedback.requested"
+OUTBOX_FEEDBACK_REMINDER: Final = "feedback.reminder_due"
+# An interviewer gave feedback in DingTalk (written back), or the EHR sent one; and every
+# assigned interviewer of a round has answered (HR's summary card).
+OUTBOX_FEEDBACK_SUBMITTED: Final = "feedback.submitted"
+OUTBOX_FEEDBACK_UPSERTED: Final = "feedback.upserted"
+OUTBOX_FEEDBACK_COMPLETE: Final = "feedback.complete"
 
 OUTBOX_KINDS: Final = (
     OUTBOX_SCORE_PUBLISHED,
@@ -129,4 +152,15 @@ OUTBOX_KINDS: Final = (
     OUTBOX_MANUAL_REMINDER,
     OUTBOX_DEADLINE_EXTENDED,
     OUTBOX_REQUIREMENT_REVIEWED,
+    OUTBOX_ROUND_SCHEDULED,
+    OUTBOX_MORE_TIME_REQUESTED,
+    OUTBOX_DEADLINE_KEPT,
+    OUTBOX_ROUND_CONFIRMED,
+    OUTBOX_RESCHEDULE_REQUESTED,
+    OUTBOX_BRIEFING_DUE,
+    OUTBOX_FEEDBACK_REQUESTED,
+    OUTBOX_FEEDBACK_REMINDER,
+    OUTBOX_FEEDBACK_SUBMITTED,
+    OUTBOX_FEEDBACK_UPSERTED,
+    OUTBOX_FEEDBACK_COMPLETE,
 )

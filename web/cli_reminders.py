@@ -10,7 +10,9 @@ from flask.cli import AppGroup
 from jobs.clock import SweepReport, run_sweeps
 from web_context import get_runtime
 
-reminders = AppGroup("reminders", help="The clock: reminders, no-show alerts, score policies.")
+reminders = AppGroup(
+    "reminders", help="The clock: reminders, no-show alerts, score policies, interviewers."
+)
 
 
 def parse_now(value: str | None) -> datetime:
@@ -44,21 +46,28 @@ def _print(report: SweepReport) -> None:
                 f"policy applied\tdecision={p.decision_id}\tapplication={p.application_id}"
                 f"\tscore={p.score_id}\t{p.reason}"
             )
+    for i in report.interviewers:
+        click.echo(
+            f"interviewer {i.action}\t{i.kind}\tinterview={i.interview_id}"
+            f"\treminder={i.reminder_id}\t{i.reason}"
+        )
     for name in report.skipped:
         click.echo(f"warning: the {name} sweep is running elsewhere; skipped")
     sent = sum(1 for r in report.reminders if r.action == "sent")
     held = sum(1 for r in report.reminders if r.action == "held")
     alerted = sum(1 for a in report.alerts if a.action == "alerted")
     applied = sum(1 for p in report.policies if p.action == "applied")
+    briefed = sum(1 for i in report.interviewers if i.action == "sent")
     click.echo(
         f"reminders sent={sent} held={held}; no-show alerts={alerted}; policy decisions={applied}"
+        f"; interviewer cards={briefed}"
     )
 
 
 @reminders.command("sweep")
 @click.option("--now", "now_text", default=None, help="RFC 3339 time to sweep as of (default now).")
 def sweep_command(now_text: str | None) -> None:
-    """Run the reminder, no-show and score-policy sweeps as of --now, printing what they did."""
+    """Run the reminder, no-show, score-policy and interviewer sweeps as of --now; print them."""
     now = parse_now(now_text)
     click.echo(f"sweeping as of {now.isoformat()}")
     _print(run_sweeps(get_runtime(), now=now))

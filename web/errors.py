@@ -29,7 +29,10 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(DomainError)
     def _domain(exc: DomainError) -> Response:
-        return error_response(exc.http_status, exc.code, exc.message)
+        response = error_response(exc.http_status, exc.code, exc.message)
+        if exc.retry_after is not None:
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException) -> Response:

@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 
 from redis import Redis
 
+from clients.dingtalk.calendar import CalendarApi, DingTalkCalendar
 from clients.dingtalk.errors import DingTalkAuthError, DingTalkRateLimited, DingTalkTokenInvalid
 from clients.dingtalk.oapi import DingTalkUser, Oapi, SendResult
 from clients.dingtalk.openapi import CardDelivery, OpenApi, RobotSendResult
@@ -28,6 +29,7 @@ class DingTalkClient:
         tokens: TokenCache,
         limiter: RateLimiter,
         agent_id: str,
+        calendar: CalendarApi,
         throttle_retries: int = 10,
     ) -> None:
         self._openapi = openapi
@@ -36,6 +38,8 @@ class DingTalkClient:
         self._limiter = limiter
         self._agent_id = agent_id
         self._throttle_retries = throttle_retries
+        # Calendar events and free/busy by userid (the calendar API itself wants unionIds).
+        self.calendar = DingTalkCalendar(calendar, call=self._call, get_user=self.get_user)
 
     def _call(self, api: str, fn: Callable[[str], T]) -> T:
         refreshed = False
@@ -138,4 +142,7 @@ def make_dingtalk_client(settings: Settings, redis: Redis) -> DingTalkClient:
             window_ms=settings.DINGTALK_RATE_WINDOW_MS,
         ),
         agent_id=settings.require("DINGTALK_AGENT_ID"),
+        calendar=CalendarApi(
+            settings.DINGTALK_API_BASE, timeout_seconds=settings.DINGTALK_TIMEOUT_SECONDS
+        ),
     )

@@ -1,8 +1,8 @@
 """New-style API calls through the official `alibabacloud_dingtalk` SDK.
 
-The only module of the app that imports `alibabacloud_dingtalk`. Every call goes through
-`*_with_options` with explicit headers (the convenience forms send no token) and runtime options
-with timeouts and no automatic retries; failures become typed errors.
+One of the two modules that import `alibabacloud_dingtalk` (`calendar.py` is the other). Every
+call goes through `*_with_options` with explicit headers (the convenience forms send no token)
+and runtime options with timeouts and no automatic retries; failures become typed errors.
 """
 
 from __future__ import annotations
@@ -49,38 +49,48 @@ class RobotSendResult:
     flow_controlled_user_ids: list[str]
 
 
+def sdk_config(api_base: str) -> open_api_models.Config:
+    """The SDK's client configuration aimed at `api_base` (DingTalk, or the sandbox)."""
+    parsed = urlparse(api_base)
+    # The SDK defaults to plain HTTP unless told; the scheme of the base URL decides.
+    return open_api_models.Config(
+        protocol=parsed.scheme or "https", region_id="central", endpoint=parsed.netloc
+    )
+
+
+def runtime_options(timeout_seconds: float) -> util_models.RuntimeOptions:
+    """Timeouts, and no retries of the SDK's own: the jobs decide when to retry."""
+    timeout_ms = int(timeout_seconds * 1000)
+    return util_models.RuntimeOptions(
+        read_timeout=timeout_ms, connect_timeout=timeout_ms, autoretry=False, max_attempts=1
+    )
+
+
+def call_sdk(api: str, fn: Callable[[], T]) -> T:
+    """Run one SDK call; its failures become the typed errors of clients/dingtalk/errors.py."""
+    try:
+        return fn()
+    except TeaException as exc:
+        data = exc.data if isinstance(exc.data, dict) else {}
+        status = data.get("statusCode") or getattr(exc, "statusCode", None)
+        raise classify_new_api(api, status, exc.code, str(exc.message)[:300]) from exc
+    except (OSError, ValueError) as exc:
+        raise DingTalkTransient(type(exc).__name__, api=api) from exc
+
+
 class OpenApi:
     """Thin typed wrappers over the SDK clients, aimed at `api_base` (scheme decides HTTPS)."""
 
     def __init__(self, api_base: str, *, robot_code: str, timeout_seconds: float) -> None:
-        parsed = urlparse(api_base)
-        # The SDK defaults to plain HTTP unless told; the scheme of the base URL decides.
-        config = open_api_models.Config(
-            protocol=parsed.scheme or "https",
-            region_id="central",
-            endpoint=parsed.netloc,
-        )
-        timeout_ms = int(timeout_seconds * 1000)
-        self._runtime = util_models.RuntimeOptions(
-            read_timeout=timeout_ms,
-            connect_timeout=timeout_ms,
-            autoretry=False,
-            max_attempts=1,
-        )
+        config = sdk_config(api_base)
+        self._runtime = runtime_options(timeout_seconds)
         self._cards = CardClient(config)
         self._robot = RobotClient(config)
         self._oauth = OAuthClient(config)
         self._robot_code = robot_code
 
     def _call(self, api: str, fn: Callable[[], T]) -> T:
-        try:
-            return fn()
-        except TeaException as exc:
-            data = exc.data if isinstance(exc.data, dict) else {}
-            status = data.get("statusCode") or getattr(exc, "statusCode", None)
-            raise classify_new_api(api, status, exc.code, str(exc.message)[:300]) from exc
-        except (OSError, ValueError) as exc:
-            raise DingTalkTransient(type(exc).__name__, api=api) from exc
+        return call_sdk(api, fn)
 
     def fetch_token(self, app_key: str, app_secret: str) -> FetchedToken:
         request = oauth_models.GetAccessTokenRequest(app_key=app_key, app_secret=app_secret)

@@ -84,6 +84,52 @@ class Card:
 
 
 @dataclass
+class CalendarEvent:
+    """One event of the calendar API, kept by seeded userid (the API speaks unionIds)."""
+
+    id: str
+    organizer: str
+    attendees: list[dict[str, Any]]  # [{"userid", "isOptional"}]
+    summary: str
+    start: dict[str, str]  # {"dateTime", "timeZone"} or {"date"}, as the client sent it
+    end: dict[str, str]
+    start_ms: int  # the bounds as instants, for free/busy overlap
+    end_ms: int
+    is_all_day: bool = False
+    description: str = ""
+    location: dict[str, str] | None = None
+    online_meeting: dict[str, str] | None = None
+    reminders: list[dict[str, Any]] = field(default_factory=list)
+    extra: dict[str, str] = field(default_factory=dict)
+    free_busy_status: str = "busy"
+    created_at: int = field(default_factory=now_ms)
+    updated_at: int = field(default_factory=now_ms)
+
+    def involves(self, userid: str) -> bool:
+        """Whether the event shows in `userid`'s calendar (organizer or attendee)."""
+        return userid == self.organizer or any(a["userid"] == userid for a in self.attendees)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "organizer": self.organizer,
+            "attendees": [dict(a) for a in self.attendees],
+            "summary": self.summary,
+            "description": self.description,
+            "start": dict(self.start),
+            "end": dict(self.end),
+            "isAllDay": self.is_all_day,
+            "location": dict(self.location) if self.location else None,
+            "onlineMeetingInfo": dict(self.online_meeting) if self.online_meeting else None,
+            "reminders": [dict(r) for r in self.reminders],
+            "extra": dict(self.extra),
+            "freeBusyStatus": self.free_busy_status,
+            "created_at": self.created_at,
+            "updated_at": self.updated_at,
+        }
+
+
+@dataclass
 class Store:
     """Everything a test can observe or reset. Live stream connections live elsewhere."""
 
@@ -109,6 +155,8 @@ class Store:
     faults: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     hits: dict[str, list[float]] = field(default_factory=dict)
     event_subscription: dict[str, str] = field(default_factory=dict)
+    calendar_events: dict[str, CalendarEvent] = field(default_factory=dict)
+    calendar_client_tokens: dict[tuple[str, str], str] = field(default_factory=dict)
     next_task_id: int = 256271667526
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from aiohttp import ClientSession, ClientTimeout, web
 
 from sandbox.ehr import events as ev
+from sandbox.ehr import rounds
 
 log = logging.getLogger("sandbox.ehr")
 ADVANCE = {
@@ -218,9 +219,12 @@ async def _write_back(request: web.Request, action: Any, *ids: str) -> web.Respo
     state = request.app[STATE_KEY]
     body = await _body(request)
     before = len(state.feed)
-    status, answer = _idempotent(
-        state, str(body["idempotency_key"]), lambda: action(state, *ids, body)
-    )
+    try:
+        status, answer = _idempotent(
+            state, str(body["idempotency_key"]), lambda: action(state, *ids, body)
+        )
+    except rounds.BadBody as exc:  # nothing was changed, so nothing is kept under the key
+        return _json_error(400, "bad_request", str(exc))
     if len(state.feed) > before:  # reconcile: the backend also hears the EHR's own event
         asyncio.get_running_loop().create_task(push(state, state.feed[before:]))
     return web.json_response(answer, status=status)
@@ -238,6 +242,22 @@ async def requirement(request: web.Request) -> web.Response:
     return await _write_back(
         request, _review, request.match_info["app_id"], request.match_info["key"]
     )
+
+
+async def schedule_round(request: web.Request) -> web.Response:
+    return await _write_back(request, rounds.schedule_round, request.match_info["app_id"])
+
+
+async def reschedule(request: web.Request) -> web.Response:
+    return await _write_back(request, rounds.reschedule, request.match_info["iv_id"])
+
+
+async def cancel(request: web.Request) -> web.Response:
+    return await _write_back(request, rounds.cancel, request.match_info["iv_id"])
+
+
+async def feedback(request: web.Request) -> web.Response:
+    return await _write_back(request, rounds.feedback, request.match_info["iv_id"])
 
 
 async def demo_scenario(request: web.Request) -> web.Response:
@@ -278,6 +298,11 @@ def create_app(state: EhrState, org_path: str) -> web.Application:
     app.router.add_post("/applications/{app_id}/decisions", decisions)
     app.router.add_post("/interviews/{iv_id}/deadline", deadline)
     app.router.add_post("/applications/{app_id}/requirements/{key}", requirement)
+    # Contract v1.1: the rounds after the AI interview (sandbox/ehr/rounds.py).
+    app.router.add_post("/applications/{app_id}/interviews", schedule_round)
+    app.router.add_post("/interviews/{iv_id}/reschedule", reschedule)
+    app.router.add_post("/interviews/{iv_id}/cancel", cancel)
+    app.router.add_post("/interviews/{iv_id}/feedback", feedback)
     app.router.add_post("/_demo/scenario", demo_scenario)
     app.router.add_post("/_demo/events", demo_events)
     app.router.add_get("/_demo/decisions", demo_decisions)

@@ -161,6 +161,63 @@ def score(
     }
 
 
+def round_interview(
+    iid: str,
+    version: int = 1,
+    *,
+    application_id: str = "app-1",
+    interviewer_ids: tuple[str, ...] = ("st-iv-1", "st-iv-2"),
+    **over: Any,
+) -> dict[str, Any]:
+    """A round after the AI interview (contract v1.1): onsite, scheduled, with interviewers."""
+    return interview(
+        iid,
+        version,
+        application_id=application_id,
+        **{
+            "round": 2,
+            "kind": "onsite",
+            "scheduled_at": iso(BASE_TIME + timedelta(days=5)),
+            "deadline_at": None,
+            "invitation_url": None,
+            "interviewer_names": [f"Staff {s}" for s in interviewer_ids],
+            "status": "scheduled",
+            "invited_at": None,
+            "interviewer_ids": list(interviewer_ids),
+            "duration_minutes": 60,
+            "location": "Room 2",
+            "meeting_url": None,
+            "cancel_reason": None,
+            **over,
+        },
+    )
+
+
+def feedback(
+    fid: str,
+    version: int = 1,
+    *,
+    interview_id: str = "iv-1",
+    staff_id: str = "st-iv-1",
+    result: str = "pass",
+    **over: Any,
+) -> dict[str, Any]:
+    """An interviewer's feedback on a round (contract v1.1), rated on the AI's dimensions."""
+    return {
+        "id": fid,
+        "version": version,
+        "interview_id": interview_id,
+        "staff_id": staff_id,
+        "result": result,
+        "ratings": [
+            {"key": key, "label": label, "score": 4, "max_score": 5} for key, label in DIMENSIONS
+        ],
+        "comment": "沟通顺畅。",
+        "submitted_at": iso(BASE_TIME + timedelta(days=5, hours=1)),
+        **over,
+    }
+
+
 BUILDERS = {
     "department": department,
     "staff": staff,
@@ -169,6 +226,7 @@ BUILDERS = {
     "application": application,
     "interview": interview,
     "score": score,
+    "feedback": feedback,
 }
 
 

@@ -5,14 +5,18 @@ candidate (store night shift: cand-01..10, warehouse: cand-11..20):
 attended with a published score: 01-08, 11-14 (cand-01's score is later revised, cand-02's stays
 a draft for a day first); invited and never opened: 09, 10, 15; opened only: 16, 17;
 no-show: 18, 19, 20. cand-03 is missing the health certificate the night-shift store requires.
+cand-07 was advanced to the interview stage and has a second round, onsite, tomorrow at 10:00
+Asia/Shanghai for 60 minutes, with the two interviewers of the East China stores (contract v1.1);
+cand-05 was advanced too, and her video round with them ended a few hours ago (feedback due).
 """
 
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sandbox.ehr import events as ev
 
@@ -21,6 +25,9 @@ BATCH = "2026-11-AI-1"
 ATTENDED = {1, 2, 3, 4, 5, 6, 7, 8, 11, 12, 13, 14}
 OPENED_ONLY = {16, 17}
 NO_SHOW = {18, 19, 20}
+ADVANCED = 7
+HELD = 5  # advanced too; their second round took place a few hours ago
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 OVERALL = {1: 86, 2: 74, 3: 91, 4: 68, 5: 82, 6: 59, 7: 88, 8: 77, 11: 84, 12: 71, 13: 93, 14: 65}
 
 
@@ -37,7 +44,7 @@ def _org_events(org: dict[str, Any]) -> list[dict[str, Any]]:
                 {"id": d["ehr_id"], "version": 1, "name": d["name"], "parent_id": d["parent"]},
             )
         )
-    for s in org["staff"]:
+    for s in list(org["staff"]):
         out.append(
             ev.event(
                 "staff",
@@ -140,12 +147,74 @@ def _candidate_events(c: dict[str, Any], n: int, position_id: str) -> list[dict[
     return out
 
 
-def scenario_events(org: dict[str, Any]) -> list[dict[str, Any]]:
-    """Every event of the scenario, in the order the EHR would have emitted them."""
+def _next_round(
+    org: dict[str, Any], n: int, start: datetime, **round_fields: Any
+) -> list[dict[str, Any]]:
+    """Candidate n advanced to the interview stage, and their second round at `start` with the
+    two interviewers of the East China stores."""
+    advanced = ev.BASE_TIME + timedelta(days=2, minutes=n)
+    app = ev.application(
+        f"app-{n:02d}",
+        2,
+        candidate_id=org["candidates"][n - 1]["ehr_id"],
+        position_id="pos-store-night",
+        batch=BATCH,
+        stage="interview",
+        stage_changed_at=ev.iso(advanced),
+        requirements=[{"key": "health_cert", "label": "健康证", "status": "approved"}],
+    )
+    interviewers = [s for s in org["staff"] if s["role"] == "interviewer"]
+    east = [s for s in interviewers if "d-retail-east" in s["departments"]][:2] or interviewers[:2]
+    fields: dict[str, Any] = {"location": None, "meeting_url": None, **round_fields}
+    iv = ev.interview(
+        f"iv-{n:02d}-r2",
+        application_id=app["id"],
+        round=2,
+        scheduled_at=ev.iso(start),
+        deadline_at=None,
+        invitation_url=None,
+        invited_at=None,
+        duration_minutes=60,
+        interviewer_ids=[s["ehr_id"] for s in east],
+        interviewer_names=[s["name"] for s in east],
+        cancel_reason=None,
+        **fields,
+    )
+    return [
+        ev.event("application", app, occurred_at=advanced),
+        ev.event("interview", iv, occurred_at=advanced + timedelta(minutes=5)),
+    ]
+
+
+def _second_rounds(org: dict[str, Any], now: datetime) -> list[dict[str, Any]]:
+    """cand-07's onsite round tomorrow at 10:00 in Shanghai (for the briefing), and cand-05's
+    video round that ended at least two hours ago (for feedback), whatever the time of day."""
+    tomorrow = now.astimezone(SHANGHAI).date() + timedelta(days=1)
+    upcoming = datetime.combine(tomorrow, time(10, 0), tzinfo=SHANGHAI).astimezone(UTC)
+    held = (now - timedelta(hours=3)).replace(minute=0, second=0, microsecond=0)
+    return [
+        *_next_round(
+            org, ADVANCED, upcoming, kind="onsite", status="scheduled",
+            location="华东门店 · 南京西路店 二楼会议室",
+        ),
+        *_next_round(
+            org, HELD, held, kind="video", status="completed",
+            meeting_url="https://meeting.dingtalk.com/j/demo-round-2",
+        ),
+    ]  # fmt: skip
+
+
+def scenario_events(org: dict[str, Any], *, now: datetime | None = None) -> list[dict[str, Any]]:
+    """Every event of the scenario, in the order the EHR would have emitted them.
+
+    `now` places the second rounds ("tomorrow", "a few hours ago"); by default the real time, so
+    `make run` shows an upcoming and a held round whatever the day.
+    """
     out = _org_events(org)
     for n, cand in enumerate(org["candidates"], start=1):
         position_id = "pos-store-night" if n <= 10 else "pos-warehouse"
         out.extend(_candidate_events(cand, n, position_id))
+    out.extend(_second_rounds(org, now or datetime.now(UTC)))
     for e in out:  # deterministic ids: re-seeding redelivers instead of duplicating
         e["id"] = f"evt-{e['type']}-{e['data']['id']}-v{e['data']['version']}"
     return out

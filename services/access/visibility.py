@@ -2,9 +2,12 @@
 
 A candidate sees only their own applications; an HR specialist the positions whose HR owners
 include them; a recruiting manager the positions of their departments and sub-departments; an
-admin everything. Tombstoned rows are invisible to everyone. Lookups outside scope raise
-NotFound (never Forbidden) so that existence does not leak. A candidate's scope also holds only
-while their session is valid (services/access/sessions.py says when it ends).
+admin everything. An interviewer (any staff member, whatever their role) also sees the
+interviews whose `interviewer_ids` name them; role `interviewer` sees nothing else (no
+positions, so no applications, scores or statistics). Tombstoned rows are invisible to
+everyone. Lookups outside scope raise NotFound (never Forbidden) so that existence does not
+leak. A candidate's scope also holds only while their session is valid
+(services/access/sessions.py says when it ends).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from storage.models import (
     Candidate,
     Department,
     Interview,
+    InterviewInterviewer,
     Position,
     PositionHrOwner,
     Score,
@@ -115,7 +119,45 @@ def position_scope(session: Session, viewer: Viewer) -> ColumnElement[bool]:
         )
         subtree = department_subtree_ids(session, roots)
         return live & Position.department_id.in_(subtree) if subtree else false()
+    # `interviewer` (and any unknown role): no positions; their rounds come through
+    # assigned_interview_scope alone.
     return false()
+
+
+def assigned_interview_scope(session: Session, viewer: Viewer) -> ColumnElement[bool]:
+    """Return a filter on Interview: live rounds the viewer (staff) is an interviewer of.
+
+    Whatever the staff role: being named in `interviewer_ids` is the grant. The application
+    and the position must be live too, as for every other scope.
+    """
+    staff = _current_staff(session, viewer)
+    if staff is None:
+        return false()
+    mine = select(InterviewInterviewer.interview_id).where(
+        InterviewInterviewer.staff_id == staff.id
+    )
+    live_applications = select(Application.id).where(
+        Application.deleted.is_(false()),
+        Application.position_id.in_(select(Position.id).where(Position.deleted.is_(false()))),
+    )
+    return (
+        Interview.deleted.is_(false())
+        & Interview.id.in_(mine)
+        & Interview.application_id.in_(live_applications)
+    )
+
+
+def get_interview_for_interviewer(session: Session, viewer: Viewer, interview_id: str) -> Interview:
+    """Return a live round the staff viewer is assigned to, else NotFound (whatever the role)."""
+    require_staff(viewer)
+    interview = session.scalars(
+        select(Interview).where(
+            Interview.id == interview_id, assigned_interview_scope(session, viewer)
+        )
+    ).first()
+    if interview is None:
+        raise NotFound(f"interview {interview_id} not found")
+    return interview
 
 
 def positions_in_scope(session: Session, viewer: Viewer) -> Select[Position]:

@@ -34,6 +34,9 @@ from services.card_actions.click import (
 from services.card_actions.followups import _approve, _extend, _flag, _remind, _review
 from services.decisions.decide import record_decision
 from services.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from services.interviewers import actions as interviewer_actions
+from services.invitations import actions as invitation_actions
+from services.rounds import actions as round_actions
 from storage.action_models import Decision, Delivery
 from storage.db import unit_of_work
 from storage.models import (
@@ -177,10 +180,35 @@ HANDLERS: dict[str, Callable[[Session, Click], CardActionResult]] = {
     "extend": _extend,
     "flag": _flag,
     "approve": _approve,
+    # --- The invitation and "I need more time" (services/invitations/): HR's answers ---
+    "more_time_extend": invitation_actions.extend_on_request,
+    "more_time_keep": invitation_actions.keep_on_request,
+    # --- end of the invitation's HR answers ---
+    # --- rounds (services/rounds/): HR keeps the time a candidate asked to move ---
+    "round_keep": round_actions.keep_round_time,
+    # --- end ---
 }
 
+# --- The invitation and "I need more time" (services/invitations/): the candidate's button ---
+# The clicker is the candidate the card was sent to, not staff: these skip the staff lookup.
+CANDIDATE_HANDLERS: dict[str, Callable[..., CardActionResult]] = {
+    "more_time": invitation_actions.request_more_time,
+    # --- rounds (services/rounds/): Confirm / Ask for another time on the round card ---
+    "round_confirm": round_actions.confirm_round,
+    "round_another_time": round_actions.ask_another_time,
+    # --- end ---
+}
+# --- end of the candidate's buttons ---
 
-def handle_card_action(
+# --- Interviewers (services/interviewers/): Pass / Hold / Fail on the feedback card ---
+# The clicker is an assigned interviewer of the round (any role), not position-scoped HR.
+INTERVIEWER_HANDLERS: dict[str, Callable[..., CardActionResult]] = dict.fromkeys(
+    interviewer_actions.RESULT_OF_ACTION, interviewer_actions.give_feedback_on_card
+)
+# --- end ---
+
+
+def handle_card_action(  # noqa: PLR0911 (one early route per kind of clicker)
     session: Session,
     *,
     out_track_id: str,
@@ -191,6 +219,21 @@ def handle_card_action(
     lang: str = "zh",
 ) -> CardActionResult:
     """Act on one card click by `user_id` and return the card state to answer DingTalk with."""
+    if action in CANDIDATE_HANDLERS:  # the candidate's buttons (services/invitations/)
+        track = out_track_id[:MAX_PARAM_CHARS]
+        return CANDIDATE_HANDLERS[action](
+            session, out_track_id=track, user_id=user_id, params=params, now=now, lang=lang
+        )
+    if action in INTERVIEWER_HANDLERS:  # the interviewer's buttons (services/interviewers/)
+        return INTERVIEWER_HANDLERS[action](
+            session,
+            out_track_id=out_track_id[:MAX_PARAM_CHARS],
+            user_id=user_id,
+            action=action,
+            params=params,
+            now=now,
+            lang=lang,
+        )
     handler = HANDLERS.get(action)
     if handler is None:
         return notice("invalid", "notice_invalid", lang)

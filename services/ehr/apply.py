@@ -111,6 +111,7 @@ class EntityRaceLost(DomainError):
 
     code = "retry_later"
     http_status = 503
+    retry_after = 5
 
 
 class Applier:

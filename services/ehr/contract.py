@@ -30,6 +30,7 @@ from typing_extensions import TypedDict
 from storage.models import (
     APPLICATION_STAGES,
     EDUCATION_LEVELS,
+    FEEDBACK_RESULTS,
     INTERVIEW_KINDS,
     INTERVIEW_STATUSES,
     REQUIREMENT_STATUSES,
@@ -104,6 +105,23 @@ class CommentItem(TypedDict):
     text: _text(20_000)  # type: ignore[valid-type]
 
 
+@with_config(ConfigDict(extra="ignore"))
+class RatingItem(TypedDict):
+    key: _text(64, min_length=1)  # type: ignore[valid-type]
+    label: _text(200)  # type: ignore[valid-type]
+    score: Number
+    max_score: Annotated[float, Field(gt=0, le=1_000_000, allow_inf_nan=False)]
+
+
+def _rating(item: RatingItem) -> RatingItem:
+    if item["score"] > item["max_score"]:
+        raise ValueError("score must not exceed max_score")
+    return item
+
+
+Rating = Annotated[RatingItem, AfterValidator(_rating)]
+
+
 @dataclass(frozen=True)
 class FieldSpec:
     """One `data` field of an entity kind: its type, and whether the contract marks it `?`."""
@@ -165,6 +183,12 @@ ENTITY_FIELDS: dict[str, dict[str, FieldSpec]] = {
         "invited_at": _opt(AwareDatetime),
         "opened_at": _opt(AwareDatetime),
         "attended_at": _opt(AwareDatetime),
+        # v1.1: the rounds after the AI interview.
+        "interviewer_ids": FieldSpec(IdList, required=False, unique_by=""),
+        "duration_minutes": _opt(Annotated[int, Strict(), Field(ge=1, le=1440)]),
+        "location": _opt(_text(500)),
+        "meeting_url": _opt(_text(2000)),
+        "cancel_reason": _opt(_text(500)),
     },
     "score": {
         "interview_id": FieldSpec(EntityId),
@@ -175,6 +199,15 @@ ENTITY_FIELDS: dict[str, dict[str, FieldSpec]] = {
         "model_version": _opt(_text(120)),
         "published_at": _opt(AwareDatetime),
     },
+    # v1.1: an interviewer's feedback on a round.
+    "feedback": {
+        "interview_id": FieldSpec(EntityId),
+        "staff_id": FieldSpec(EntityId),
+        "result": FieldSpec(_one_of(FEEDBACK_RESULTS)),
+        "ratings": FieldSpec(Annotated[list[Rating], Field(max_length=100)], unique_by="key"),
+        "comment": _opt(_text(20_000)),
+        "submitted_at": FieldSpec(AwareDatetime),
+    },
 }
 
 # The references an entity cannot be shown without: a child arriving first is held, not dropped.
@@ -183,9 +216,19 @@ PARENT_REFS: dict[str, tuple[tuple[str, str], ...]] = {
     "application": (("candidate", "candidate_id"), ("position", "position_id")),
     "interview": (("application", "application_id"),),
     "score": (("interview", "interview_id"),),
+    "feedback": (("interview", "interview_id"),),
 }
 # Parents before children, so one batch applies in a single pass whatever its order.
-APPLY_ORDER = ("department", "staff", "position", "candidate", "application", "interview", "score")
+APPLY_ORDER = (
+    "department",
+    "staff",
+    "position",
+    "candidate",
+    "application",
+    "interview",
+    "score",
+    "feedback",
+)
 
 
 def _envelope(name: str, type_: Any, data: Any) -> TypeAdapter[dict[str, Any]]:

@@ -14,16 +14,36 @@ from sqlalchemy.orm import Session
 
 from storage.ehr_cache import get_links
 from storage.ehr_log import add_outbox_events
-from storage.models import VISIBLE_SCORE_STATUSES
+from storage.vocabulary import (
+    OUTBOX_FEEDBACK_UPSERTED,
+    OUTBOX_INTERVIEW_ATTENDED,
+    OUTBOX_INTERVIEW_CANCELLED,
+    OUTBOX_INTERVIEW_INVITED,
+    OUTBOX_INTERVIEW_NO_SHOW,
+    OUTBOX_INTERVIEW_OPENED,
+    OUTBOX_INTERVIEW_RESCHEDULED,
+    OUTBOX_REQUIREMENT_STATUS_CHANGED,
+    OUTBOX_ROUND_SCHEDULED,
+    OUTBOX_SCORE_PUBLISHED,
+    OUTBOX_SCORE_REVISED,
+    OUTBOX_STAGE_CHANGED,
+    VISIBLE_SCORE_STATUSES,
+)
 
 INTERVIEW_STATUS_EVENTS = {
-    "invited": "interview.invited",
-    "opened": "interview.opened",
-    "attended": "interview.attended",
-    "no_show": "interview.no_show",
-    "cancelled": "interview.cancelled",
+    "invited": OUTBOX_INTERVIEW_INVITED,
+    "opened": OUTBOX_INTERVIEW_OPENED,
+    "attended": OUTBOX_INTERVIEW_ATTENDED,
+    "no_show": OUTBOX_INTERVIEW_NO_SHOW,
+    "cancelled": OUTBOX_INTERVIEW_CANCELLED,
 }
 SCORE_CONTENT = ("status", "overall", "dimensions", "comments", "published_at", "model_version")
+# When an interview happens; a change of any of them moves it. The place, the link and the
+# length matter only for a round with people (the AI interview has none of them).
+WHEN = ("scheduled_at", "deadline_at")
+ROUND_PLACE = ("duration_minutes", "location", "meeting_url")
+# The AI interview is taken alone, by link; the rounds after it are with interviewers.
+AI_KIND = "ai"
 
 
 @dataclass
@@ -58,9 +78,9 @@ def _score(
         return []  # a draft never reaches a notification
     was_visible = before is not None and before.get("status") in VISIBLE_SCORE_STATUSES
     if not was_visible:
-        kind = "score.published"
+        kind = OUTBOX_SCORE_PUBLISHED
     elif any(before.get(n) != after.get(n) for n in SCORE_CONTENT):  # type: ignore[union-attr]
-        kind = "score.revised"
+        kind = OUTBOX_SCORE_REVISED
     else:
         return []
     names = ("status", "overall", "published_at")
@@ -68,21 +88,46 @@ def _score(
     return [_intent(kind, "score", eid, version, changes)]
 
 
+def _is_round(values: dict[str, Any] | None) -> bool:
+    """A round with people (not the AI interview), scheduled at a time."""
+    return (
+        values is not None
+        and values.get("kind") != AI_KIND
+        and values.get("status") == "scheduled"
+        and values.get("scheduled_at") is not None
+    )
+
+
+def _moved(before: dict[str, Any] | None, after: dict[str, Any]) -> bool:
+    if before is None:
+        return False
+    names = WHEN + ROUND_PLACE if after.get("kind") != AI_KIND else WHEN
+    return any(before.get(n) != after.get(n) for n in names)
+
+
 def _interview(
     eid: str, version: int, before: dict[str, Any] | None, after: dict[str, Any]
 ) -> list[Intent]:
-    names = ("status", "scheduled_at", "deadline_at", "round", "kind")
+    names = ("status", "scheduled_at", "deadline_at", "round", "kind", "duration_minutes")
     changes = {"before": _pick(before, names), "after": _pick(after, names)}
     intents: list[Intent] = []
     status_kind = INTERVIEW_STATUS_EVENTS.get(after["status"])
     if status_kind and (before is None or before.get("status") != after["status"]):
         intents.append(_intent(status_kind, "interview", eid, version, changes))
-    moved = before is not None and any(
-        before.get(n) != after.get(n) for n in ("scheduled_at", "deadline_at")
-    )
-    if moved and after["status"] != "cancelled":
-        intents.append(_intent("interview.rescheduled", "interview", eid, version, changes))
+    if _is_round(after) and not _is_round(before):
+        # A round now has its time (new, or a draft given one): calendars and cards follow.
+        intents.append(_intent(OUTBOX_ROUND_SCHEDULED, "interview", eid, version, changes))
+    elif _moved(before, after) and after["status"] != "cancelled":
+        intents.append(_intent(OUTBOX_INTERVIEW_RESCHEDULED, "interview", eid, version, changes))
     return intents
+
+
+def _feedback(
+    eid: str, version: int, before: dict[str, Any] | None, after: dict[str, Any]
+) -> list[Intent]:
+    # Every applied version is a change an interviewer made (or the EHR recorded for them).
+    ids = {"interview_id": after["interview_id"], "feedback_id": eid, "staff_id": after["staff_id"]}
+    return [_intent(OUTBOX_FEEDBACK_UPSERTED, "feedback", eid, version, ids)]
 
 
 def _application(
@@ -94,7 +139,7 @@ def _application(
             "before": _pick(before, ("stage", "stage_changed_at")),
             "after": _pick(after, ("stage", "stage_changed_at")),
         }
-        intents.append(_intent("application.stage_changed", "application", eid, version, changes))
+        intents.append(_intent(OUTBOX_STAGE_CHANGED, "application", eid, version, changes))
     old = {r["key"]: r for r in (before or {}).get("requirements") or []}
     for req in after.get("requirements") or []:
         previous = old.get(req["key"])
@@ -103,7 +148,7 @@ def _application(
         if before is None and req["status"] == "approved":
             continue
         if previous is None or previous["status"] != req["status"]:
-            kind = "requirement.status_changed"
+            kind = OUTBOX_REQUIREMENT_STATUS_CHANGED
             intent = Intent(
                 kind,
                 "application",
@@ -120,7 +165,12 @@ def _application(
     return intents
 
 
-RULES = {"score": _score, "interview": _interview, "application": _application}
+RULES = {
+    "score": _score,
+    "interview": _interview,
+    "application": _application,
+    "feedback": _feedback,
+}
 
 
 def outbox_intents(

@@ -18,11 +18,21 @@ from typing import Final
 from services.clock import cards as clock_cards
 from services.clock import manual_reminder
 from services.decisions import cards as decision_cards
+from services.interviewers import cards as interviewer_cards
+from services.invitations import cards as invitation_cards
 from services.notify import score_cards
 from services.notify.base import Content, Planner
+from services.rounds import cards as round_cards
 from storage.vocabulary import (
+    OUTBOX_BRIEFING_DUE,
     OUTBOX_DEADLINE_EXTENDED,
+    OUTBOX_DEADLINE_KEPT,
     OUTBOX_DECISION_RECORDED,
+    OUTBOX_FEEDBACK_COMPLETE,
+    OUTBOX_FEEDBACK_REMINDER,
+    OUTBOX_FEEDBACK_REQUESTED,
+    OUTBOX_FEEDBACK_SUBMITTED,
+    OUTBOX_FEEDBACK_UPSERTED,
     OUTBOX_INTERVIEW_ATTENDED,
     OUTBOX_INTERVIEW_CANCELLED,
     OUTBOX_INTERVIEW_INVITED,
@@ -30,10 +40,14 @@ from storage.vocabulary import (
     OUTBOX_INTERVIEW_OPENED,
     OUTBOX_INTERVIEW_RESCHEDULED,
     OUTBOX_MANUAL_REMINDER,
+    OUTBOX_MORE_TIME_REQUESTED,
     OUTBOX_NO_SHOW_ALERT,
     OUTBOX_REMINDER_DUE,
     OUTBOX_REQUIREMENT_REVIEWED,
     OUTBOX_REQUIREMENT_STATUS_CHANGED,
+    OUTBOX_RESCHEDULE_REQUESTED,
+    OUTBOX_ROUND_CONFIRMED,
+    OUTBOX_ROUND_SCHEDULED,
     OUTBOX_SCORE_FLAGGED,
     OUTBOX_SCORE_PUBLISHED,
     OUTBOX_SCORE_REVISED,
@@ -47,6 +61,7 @@ class Handling:
 
     plan: Planner | None  # None: no card; the row stays as the record of what happened
     write_back: bool = False  # tell the EHR first, then plan (the cards show its answer)
+    calendar: bool = False  # make the round's DingTalk calendar event match it first
 
 
 @dataclass(frozen=True)
@@ -65,12 +80,13 @@ OUTBOX: Final[dict[str, Handling]] = {
     # From the EHR's changes (services/ehr/outbox.py)
     OUTBOX_SCORE_PUBLISHED: Handling(score_cards.plan_score),
     OUTBOX_SCORE_REVISED: Handling(score_cards.plan_score),  # updates the cards in place
-    OUTBOX_INTERVIEW_INVITED: RECORD_ONLY,
     OUTBOX_INTERVIEW_OPENED: RECORD_ONLY,
     OUTBOX_INTERVIEW_ATTENDED: RECORD_ONLY,
     OUTBOX_INTERVIEW_NO_SHOW: RECORD_ONLY,
-    OUTBOX_INTERVIEW_RESCHEDULED: RECORD_ONLY,
-    OUTBOX_INTERVIEW_CANCELLED: RECORD_ONLY,
+    # A round's move or cancellation: its calendar event and the cards (AI interviews: no card,
+    # the clock's sweeps follow the new deadline).
+    OUTBOX_INTERVIEW_RESCHEDULED: Handling(round_cards.plan_round_changed, calendar=True),
+    OUTBOX_INTERVIEW_CANCELLED: Handling(round_cards.plan_round_changed, calendar=True),
     OUTBOX_STAGE_CHANGED: RECORD_ONLY,
     OUTBOX_REQUIREMENT_STATUS_CHANGED: Handling(clock_cards.plan_requirement),
     # From the clock's sweeps (services/clock/)
@@ -81,8 +97,26 @@ OUTBOX: Final[dict[str, Handling]] = {
     # A flag reaches the EHR as a hold with the note.
     OUTBOX_SCORE_FLAGGED: Handling(decision_cards.plan_flag, write_back=True),
     OUTBOX_MANUAL_REMINDER: Handling(manual_reminder.plan_manual_reminder),
-    OUTBOX_DEADLINE_EXTENDED: Handling(manual_reminder.plan_manual_reminder, write_back=True),
+    OUTBOX_DEADLINE_EXTENDED: Handling(invitation_cards.plan_deadline_extended, write_back=True),
     OUTBOX_REQUIREMENT_REVIEWED: Handling(plan=None, write_back=True),
+    # --- The invitation and "I need more time" (services/invitations/) ---
+    OUTBOX_INTERVIEW_INVITED: Handling(invitation_cards.plan_invitation),
+    OUTBOX_MORE_TIME_REQUESTED: Handling(invitation_cards.plan_more_time),
+    OUTBOX_DEADLINE_KEPT: Handling(invitation_cards.plan_deadline_kept),
+    # --- Rounds scheduled from DingTalk or the EHR (services/rounds/) ---
+    OUTBOX_ROUND_SCHEDULED: Handling(round_cards.plan_round_scheduled, calendar=True),
+    # The confirmation is answered on the card itself (the click's answer); kept as the record.
+    OUTBOX_ROUND_CONFIRMED: RECORD_ONLY,
+    OUTBOX_RESCHEDULE_REQUESTED: Handling(round_cards.plan_reschedule_request),
+    # --- Interviewers: briefing and feedback (services/interviewers/) ---
+    OUTBOX_BRIEFING_DUE: Handling(interviewer_cards.plan_briefing),
+    OUTBOX_FEEDBACK_REQUESTED: Handling(interviewer_cards.plan_feedback_request),
+    OUTBOX_FEEDBACK_REMINDER: Handling(interviewer_cards.plan_feedback_reminder),
+    # The record of a submission; a card's pending one is written back by the interviewers'
+    # sweep (jobs/clock.py), the mini-app's at once.
+    OUTBOX_FEEDBACK_SUBMITTED: RECORD_ONLY,
+    OUTBOX_FEEDBACK_UPSERTED: Handling(interviewer_cards.plan_feedback_upserted),
+    OUTBOX_FEEDBACK_COMPLETE: Handling(interviewer_cards.plan_feedback_complete),
 }
 
 CARDS: Final[dict[str, CardKind]] = {
@@ -105,4 +139,17 @@ CARDS: Final[dict[str, CardKind]] = {
     # HR's reminder from a card, and the copies of the card pressed
     "invite_reminder_manual": CardKind(manual_reminder.build_manual_reminder_card, "AI 面试提醒"),
     "copy_status": CardKind(manual_reminder.build_copy_status_card, "处理结果"),
+    # --- The invitation and "I need more time" (services/invitations/) ---
+    "invitation": CardKind(invitation_cards.build_invitation_card, "AI 面试邀请"),
+    "more_time_hr": CardKind(invitation_cards.build_more_time_card, "候选人申请延期"),
+    "more_time_status": CardKind(invitation_cards.build_more_time_status, "处理结果"),
+    # --- Rounds scheduled from DingTalk or the EHR (services/rounds/) ---
+    "round_scheduled": CardKind(round_cards.build_round_card, "面试安排"),
+    "round_changed": CardKind(round_cards.build_changed_card, "面试变更"),
+    "reschedule_request_hr": CardKind(round_cards.build_reschedule_request_card, "候选人申请改期"),
+    # --- Interviewers: briefing and feedback (services/interviewers/) ---
+    "interviewer_briefing": CardKind(interviewer_cards.build_briefing_card, "面试官简报"),
+    "feedback_request": CardKind(interviewer_cards.build_feedback_request_card, "请提交面试反馈"),
+    "feedback_reminder": CardKind(interviewer_cards.build_feedback_reminder_card, "面试反馈提醒"),
+    "feedback_summary_hr": CardKind(interviewer_cards.build_summary_card, "面试反馈汇总"),
 }

@@ -29,6 +29,7 @@ from services.access.score_visibility import (
 from services.access.sessions import ensure_session_current
 from services.access.visibility import Viewer, candidate_interview_rows, candidate_params
 from services.errors import NotFound
+from services.views.candidate_rounds import RoundDetails, round_columns, round_details
 from services.views.candidate_steps import (
     Labelled,
     ProgressStep,
@@ -58,6 +59,7 @@ __all__ = [
     "CandidateReport",
     "Labelled",
     "ProgressStep",
+    "RoundDetails",
     "Todo",
     "get_report_for_candidate",
     "labelled",
@@ -82,6 +84,9 @@ class CandidateInterview:
     result_available: bool
     next_step: Labelled
     todos: list[Todo]
+    # The round after the AI interview (video/onsite): time, place or link, the candidate's
+    # answer to the current schedule; None for an AI interview (candidate_rounds).
+    round_details: RoundDetails | None
 
 
 @dataclass(frozen=True)
@@ -118,6 +123,7 @@ def _interview_rows(*extra: Any) -> Select[Any]:
         _R.c.key.label("req_key"),
         _R.c.label.label("req_label"),
         _R.c.status.label("req_status"),
+        *round_columns(),
         *extra,
     ).outerjoin(
         _R,
@@ -142,8 +148,10 @@ def _interview_view(
     has_result: bool,
     lang: str,
     now: datetime,
+    allow_http: bool,
 ) -> CandidateInterview:
     to_do = todos(requirements, lang)
+    details = round_details(row, lang=lang, now=now, allow_http=allow_http)
     code = next_step_code(row.stage, row, has_result=has_result, has_todos=bool(to_do), now=now)
     return CandidateInterview(
         id=row.id,
@@ -155,15 +163,18 @@ def _interview_view(
         status=labelled(row.status, lang),
         scheduled_at=row.scheduled_at,
         deadline_at=row.deadline_at,
-        interviewer_names=list(row.interviewer_names or []),
+        interviewer_names=details.interviewer_names
+        if details
+        else list(row.interviewer_names or []),
         result_available=has_result,
         next_step=labelled(code, lang),
         todos=to_do,
+        round_details=details,
     )
 
 
 def list_interviews_for_candidate(
-    session: Reader, viewer: Viewer, *, lang: str, now: datetime
+    session: Reader, viewer: Viewer, *, lang: str, now: datetime, allow_http: bool = False
 ) -> list[CandidateInterview]:
     """Return every live interview of the candidate, newest first, with next steps and to-dos.
 
@@ -173,7 +184,9 @@ def list_interviews_for_candidate(
     if not rows:  # an ended session also reads nothing (the scope checks it): tell them apart
         ensure_session_current(session, viewer)
     return [
-        _interview_view(row, reqs, has_result=bool(row.has_result), lang=lang, now=now)
+        _interview_view(
+            row, reqs, has_result=bool(row.has_result), lang=lang, now=now, allow_http=allow_http
+        )
         for row, reqs in _group_rows(rows)
     ]
 
@@ -268,6 +281,7 @@ def get_report_for_candidate(
     policy: frozenset[str],
     lang: str,
     now: datetime,
+    allow_http: bool = False,
 ) -> CandidateReport:
     """Return one interview's report as the company's visibility policy allows; never a draft."""
     params = {**candidate_params(viewer), "interview_id": interview_id}
@@ -296,7 +310,12 @@ def get_report_for_candidate(
         kinds.update(r.kind for r in found)
     return CandidateReport(
         interview=_interview_view(
-            row, requirements, has_result=view is not None, lang=lang, now=now
+            row,
+            requirements,
+            has_result=view is not None,
+            lang=lang,
+            now=now,
+            allow_http=allow_http,
         ),
         stage=labelled(row.stage, lang),
         score=view,

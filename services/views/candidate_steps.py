@@ -35,6 +35,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "no_show": ("未参加", "Missed"),
     "cancelled": ("已取消", "Cancelled"),
     "completed": ("已完成", "Completed"),
+    # The candidate's answer to a scheduled round (services/rounds/state.py).
+    "confirmed": ("已确认参加", "Confirmed"),
+    "reschedule_requested": ("已申请改期", "Asked for another time"),
     "upload_requirement": ("请上传材料", "Please upload this document"),
     "resubmit_requirement": ("材料未通过，请重新提交", "Document rejected: please resubmit"),
     "complete_todos": ("请先完成待办事项", "Complete your to-dos"),

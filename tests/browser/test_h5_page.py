@@ -158,7 +158,15 @@ def test_the_reminder_sweep_reaches_the_candidate_inbox(page: Any, stack: Stack)
     assert result.exit_code == 0, result.output
     assert "reminder sent\tinvite_unopened" in result.output
     try:
-        wait_until(lambda: stack.sim("/_sim/cards", userid="cand_09")["cards"], timeout=30)
+        # The reminder card, not the invitation card the scenario's invitation sent before it.
+        wait_until(
+            lambda: [
+                c
+                for c in stack.sim("/_sim/cards", userid="cand_09")["cards"]
+                if c["template_id"] == "mi-invite-reminder-v1.schema"
+            ],
+            timeout=30,
+        )
     except TimeoutError as exc:
         message = (
             f"no reminder card for cand_09; the sweep said:\n{result.output}\n"

@@ -19,6 +19,7 @@ CLOCK_JOBS = {
     "reminder-sweep": "jobs.clock.sweep_reminders_job",
     "no-show-alerts": "jobs.clock.sweep_no_show_alerts_job",
     "score-policies": "jobs.clock.apply_score_policies_job",
+    "interviewer-sweep": "jobs.clock.sweep_interviewers_job",
 }
 
 

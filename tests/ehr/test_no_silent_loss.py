@@ -66,6 +66,7 @@ def test_the_webhook_answers_503_keeps_nothing_and_applies_the_retry(
     assert refused.status_code == 503, refused.get_data(as_text=True)
     error = refused.json["error"]  # type: ignore[index]
     assert error["code"] == "retry_later" and LOST in error["message"]
+    assert refused.headers["Retry-After"] == "5"  # the EHR's retry waits, then succeeds
     # Nothing of the batch was kept: the retry must not find its events as duplicates.
     assert db.count(EhrEvent) == 0 and db.count(Candidate) == 0
     assert db.count(ChangeHistory) == 0 and db.count(OutboxEvent) == 0

@@ -24,8 +24,9 @@ from tests.support.servers import wait_until
 
 REPO = Path(__file__).resolve().parents[2]
 # invited, opened, attended, no-show, published, revised, and cand-03's application arriving
-# with its health certificate missing (the candidate's to-do)
-SCENARIO_OUTBOX = 20 + 14 + 12 + 3 + 12 + 1 + 1
+# with its health certificate missing (the candidate's to-do); cand-07 advanced (stage changed)
+# and their second round scheduled; cand-05 advanced (stage changed; her round is already over)
+SCENARIO_OUTBOX = 20 + 14 + 12 + 3 + 12 + 1 + 1 + 1 + 1 + 1
 
 
 def _scenario() -> list[dict[str, object]]:
@@ -127,7 +128,7 @@ def test_a_pull_killed_mid_page_resumes_with_nothing_lost_or_doubled(
     progress = run_pull(sync_runtime)
     assert progress.summary()["duplicate"] == 0
     _assert_each_event_applied_once(sync_runtime, db, events)
-    assert db.count(Interview) == 20
+    assert db.count(Interview) == 22  # 20 AI interviews, cand-07's and cand-05's second rounds
 
 
 def _candidates(n: int) -> list[dict[str, object]]:

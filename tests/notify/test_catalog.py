@@ -5,7 +5,14 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-from jobs.dispatch import DEFAULT_JOB, JOB_FOR_KIND, WRITE_BACK, consumed_kinds
+from jobs.dispatch import (
+    CALENDAR,
+    DEFAULT_JOB,
+    FEEDBACK_WRITE_BACK,
+    JOB_FOR_KIND,
+    WRITE_BACK,
+    consumed_kinds,
+)
 from services.decisions.cards import WRITEBACK_KINDS
 from services.notify.catalog import CARDS, OUTBOX
 from storage.sync_models import OUTBOX_KINDS
@@ -56,17 +63,20 @@ def test_dispatch_routes_by_the_catalogue() -> None:
     for kind, handling in OUTBOX.items():
         if handling.write_back:
             assert JOB_FOR_KIND[kind] == WRITE_BACK, kind
+        elif handling.calendar:
+            assert JOB_FOR_KIND[kind] == CALENDAR, kind
         elif handling.plan is not None:
             assert JOB_FOR_KIND[kind] == DEFAULT_JOB, kind
+        elif kind == "feedback.submitted":  # written back from a card, no card of its own
+            assert JOB_FOR_KIND[kind] == FEEDBACK_WRITE_BACK
         else:
             assert kind not in JOB_FOR_KIND, kind
     # The kinds that are only a record: interview and stage changes, nothing else.
     assert set(OUTBOX_KINDS) - consumed_kinds() == {
-        "interview.invited",
         "interview.opened",
         "interview.attended",
         "interview.no_show",
-        "interview.rescheduled",
-        "interview.cancelled",
         "application.stage_changed",
+        # The candidate's confirmation: the click itself updates the card.
+        "interview.round_confirmed",
     }

@@ -84,4 +84,4 @@ def test_demo_org_maps_into_dingtalk_users() -> None:
     assert org.users["cand_05"].kind == "candidate"
     assert org.users["hr_wangqiang"].dept_id_list == [101]
     assert org.sub_department_ids(100) == {100, 101}
-    assert len(org.users) == 6 + 19
+    assert len(org.users) == 9 + 19  # staff (3 of them interviewers) and candidates

@@ -115,7 +115,13 @@ def test_work_notification_silent_daily_rules(
 def test_work_notification_by_department(sim: SimClient, token: str, org: dict[str, Any]) -> None:
     sent = _send(sim, token, org, dept_id_list="100")  # 门店运营部 includes 华东门店 (101)
     result = _result(sim, token, org, sent["task_id"])
-    assert sorted(result["unread_user_id_list"]) == ["hr_lina", "hr_wangqiang", "mgr_zhaomin"]
+    assert sorted(result["unread_user_id_list"]) == [
+        "hr_lina",
+        "hr_wangqiang",
+        "iv_wuhua",
+        "iv_zhoujie",
+        "mgr_zhaomin",
+    ]
 
 
 def test_work_notification_validation(sim: SimClient, token: str, org: dict[str, Any]) -> None:

@@ -36,6 +36,7 @@ def _contract_values(kind: str, field: str) -> tuple[str, ...]:
         ("interview", "kind", v.INTERVIEW_KINDS),
         ("interview", "status", v.INTERVIEW_STATUSES),
         ("score", "status", v.SCORE_STATUSES),
+        ("feedback", "result", v.FEEDBACK_RESULTS),
     ],
 )
 def test_the_words_are_the_contracts(kind: str, field: str, words: tuple[str, ...]) -> None:
@@ -95,7 +96,7 @@ def test_outbox_kinds_are_each_named_once() -> None:
         for name, value in vars(v).items()
         if name.startswith("OUTBOX_") and name != "OUTBOX_KINDS"
     }
-    assert len(set(v.OUTBOX_KINDS)) == len(v.OUTBOX_KINDS) == 17
+    assert len(set(v.OUTBOX_KINDS)) == len(v.OUTBOX_KINDS) == 28
     assert named == set(v.OUTBOX_KINDS)
 
 
