@@ -218,6 +218,12 @@ class HrInterview(Model):
     invited_at: datetime | None
     opened_at: datetime | None
     attended_at: datetime | None
+    # The rounds after the AI interview (contract v1.1): what the reschedule form starts from.
+    duration_minutes: int | None = None
+    location: str | None = None
+    meeting_url: str | None = None
+    interviewer_ids: list[str] = []
+    cancel_reason: str | None = None
 
 
 class ScoreVersion(Model):

@@ -41,6 +41,7 @@ from sqlalchemy import (
     Integer,
     Select,
     String,
+    Text,
     exc,
 )
 from sqlalchemy.engine import Compiled, Dialect
@@ -56,7 +57,7 @@ log = logging.getLogger(__name__)
 # Column types psycopg loads as SQLAlchemy returns them (SQLAlchemy has no result processing
 # for them on psycopg). Exact types: an Enum is a String that SQLAlchemy converts, and a Numeric
 # that is not a Float gives a Decimal. Any other type sends the statement through SQLAlchemy.
-_PSYCOPG_CONVERTS = frozenset({String, Integer, Boolean, Float, JSON, NullType, UTCDateTime})
+_PSYCOPG_CONVERTS = frozenset({String, Text, Integer, Boolean, Float, JSON, NullType, UTCDateTime})
 
 
 class ReadConnection:
@@ -185,6 +186,12 @@ class FastRead:
         self._row_type: Any = namedtuple("Row", statement.selected_columns.keys())  # type: ignore[misc]
         self._utc = [i for i, column in enumerate(columns) if isinstance(column.type, UTCDateTime)]
         self._by_dialect: dict[str, _Prepared] = {}
+
+    @property
+    def direct(self) -> bool:
+        """Whether its rows are read on psycopg itself (given a ReadConnection on PostgreSQL):
+        every selected column is of a type psycopg converts as SQLAlchemy would."""
+        return self._direct
 
     def all(self, reader: Reader, params: Mapping[str, Any]) -> list[Any]:
         """Return every row; rows are tuples with the statement's column names as attributes."""

@@ -204,8 +204,10 @@ function changeBox(iv, rerender) {
     const key = newKey();  // one per opened form: a double tap moves the round once
     const id = `rd-move-${iv.id}`;
     const when = h("input", { id, type: "datetime-local", required: true });
-    const minutes = h("input", { id: `${id}-m`, type: "number", min: "5", max: "480", step: "5" });
-    const where = h("input", { id: `${id}-p`, type: "text", maxlength: "2000" });
+    // Start from the round as it is: a move usually changes the time only.
+    const minutes = h("input", { id: `${id}-m`, type: "number", min: "5", max: "480", step: "5", value: iv.duration_minutes || null });
+    const where = h("input", { id: `${id}-p`, type: "text", maxlength: "2000",
+      value: (iv.kind === "onsite" ? iv.location : iv.meeting_url) || null });
     open(field(id, t("rdWhen"), when), field(`${id}-m`, t("rdLength"), minutes),
       field(`${id}-p`, iv.kind === "onsite" ? t("rdPlace") : t("rdLink"), where),
       h("button", { type: "button", class: "btn primary", onclick: () => {
