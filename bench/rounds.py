@@ -14,7 +14,7 @@ last and the next 365 days with realistic statuses. Then, as of a fixed `now` in
 * the whole `sweep_interviewer_clock`: its first run (fires what is due) and its steady state.
 
 The database's tables are emptied first. Scheduling a round end to end (API call to calendar
-event and candidate card, p50/p99 against the sandbox) is not measured here yet.
+event and candidate card, p50/p99 against the sandbox) is bench/rounds_scheduling.py.
 """
 
 from __future__ import annotations

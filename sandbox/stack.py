@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
 
+from sqlalchemy import make_url
+
 from config import Settings, load_settings
 from storage.db import upgrade_database
 
@@ -37,12 +39,12 @@ def _port_in_use(port: int) -> bool:
         return sock.connect_ex(("127.0.0.1", port)) == 0
 
 
-def _fresh_demo_data(database_url: str) -> None:
+def _fresh_demo_data(database_url: str, *, redis: bool) -> None:
     """Start the demo from nothing, like the sandbox and the demo EHR (both in memory): a
     database kept from an earlier run would take the scenario's events as duplicates and send
     no card. Only the embedded stack's own files under var/ are removed."""
     prefix = "sqlite:///"
-    files = [VAR / "redis.rdb"]
+    files = [VAR / "redis.rdb"] if redis else []
     if database_url.startswith(prefix):
         db = (REPO / database_url[len(prefix) :]).resolve()
         if db.parent == VAR.resolve():
@@ -137,6 +139,11 @@ def _children(web_port: int, sandbox_port: int, ehr_port: int, settings: Setting
     ]
 
 
+def _shown(url: str | None) -> str:
+    """A service URL for the banner: a password of your own never reaches the terminal."""
+    return make_url(url).render_as_string(hide_password=True) if url else ""
+
+
 def _banner(web_port: int, sandbox_port: int, ehr_port: int, settings: Settings) -> str:
     base = f"http://127.0.0.1:{web_port}"
     return f"""
@@ -146,8 +153,8 @@ My Interviews is running (development mode, embedded stack). Ctrl-C stops everyt
   mini-app API (OpenAPI)      {base}/api/v1/openapi.json
   DingTalk sandbox            http://127.0.0.1:{sandbox_port}   inbox: /_sim/inbox
   demo EHR                    http://127.0.0.1:{ehr_port}   write-backs: /_demo/decisions
-  database                    {settings.DATABASE_URL}
-  redis (embedded)            {settings.REDIS_URL}
+  database                    {_shown(settings.DATABASE_URL)}
+  redis                       {_shown(settings.REDIS_URL)}
   worker, scheduler, listener python -m jobs.worker | jobs.scheduler | bot.listener
 {_walkthrough(web_port, sandbox_port, ehr_port)}"""
 
@@ -158,6 +165,30 @@ def _walkthrough(web_port: int, sandbox_port: int, ehr_port: int) -> str:
     except ImportError:
         return f"\nTry: open http://127.0.0.1:{sandbox_port}/_sim/inbox?userid=hr_lina\n"
     return walkthrough_banner(web_port, sandbox_port, ehr_port)
+
+
+def _start_services(*, keep_data: bool) -> object | None:
+    """The embedded Redis and SQLite, unless REDIS_URL / DATABASE_URL name services of your own
+    (then they are used as they are: checked, migrated, never emptied); the embedded Redis."""
+    external_redis = bool(os.environ.get("REDIS_URL"))
+    settings = load_settings()
+    database_url = settings.require("DATABASE_URL")
+    if not keep_data:
+        _fresh_demo_data(database_url, redis=not external_redis)
+    redis_server = None
+    if external_redis:
+        import redis
+
+        try:
+            redis.Redis.from_url(settings.require("REDIS_URL"), socket_timeout=5).ping()
+        except redis.RedisError as exc:
+            raise SystemExit(f"REDIS_URL does not answer: {type(exc).__name__}") from exc
+    else:
+        redis_port = int(settings.require("REDIS_URL").rsplit(":", 1)[1].split("/")[0])
+        redis_server = _start_redis(redis_port)
+    print("migrating the database ...", flush=True)
+    upgrade_database(database_url)
+    return redis_server
 
 
 def _point_children_at(web_port: int, sandbox_port: int, ehr_port: int) -> None:
@@ -186,14 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     # secrets): say so explicitly, for this process and every child it starts, since an unset
     # APP_ENV means production.
     os.environ["APP_ENV"] = "development"
-    settings = load_settings()
-    if not args.keep_data:
-        _fresh_demo_data(settings.require("DATABASE_URL"))
-    redis_url = settings.require("REDIS_URL")
-    redis_port = int(redis_url.rsplit(":", 1)[1].split("/")[0])
-    redis_server = _start_redis(redis_port)
-    print("migrating the database ...", flush=True)
-    upgrade_database(settings.require("DATABASE_URL"))
+    redis_server = _start_services(keep_data=args.keep_data)
 
     for port in (args.web_port, args.sandbox_port, args.ehr_port):
         if _port_in_use(port):
@@ -221,7 +245,8 @@ def main(argv: list[str] | None = None) -> int:
                 stopping, exit_code = True, 1
         time.sleep(0.5)
     _shutdown(children)
-    redis_server.shutdown()  # type: ignore[attr-defined]
+    if redis_server is not None:
+        redis_server.shutdown()  # type: ignore[attr-defined]
     print("stopped.", flush=True)
     return exit_code
 
