@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from services.card_actions.handle import CardActionResult, handle_card_action
+from services.ops import metrics
 from storage.runtime import Runtime
 from storage.safe_input import JsonInputError, loads, problem_of
 
@@ -80,6 +81,7 @@ def card_response(result: CardActionResult) -> dict[str, Any]:
 
 def answer_card_click(runtime: Runtime, click: CardClick, *, now: datetime) -> dict[str, Any]:
     """Run the click through the card-action service (one unit of work) and build the answer."""
+    started = metrics.clock()
     with runtime.session_factory() as session:
         result = handle_card_action(
             session,
@@ -95,4 +97,6 @@ def answer_card_click(runtime: Runtime, click: CardClick, *, now: datetime) -> d
         result.outcome,
         extra={"ctx": {"card": click.out_track_id, "user": click.user_id, "action": click.action}},
     )
-    return card_response(result)
+    answer = card_response(result)
+    metrics.card_answered_since(started)
+    return answer

@@ -11,8 +11,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from config.settings_bot import BotSettings
 from config.settings_clock import ClockSettings
 from config.settings_ehr import EhrSyncSettings
+from config.settings_infra import InfraSettings
 from config.settings_miniapp import MiniAppSettings
 from config.settings_notify import NotifySettings
+from config.settings_ops import OpsSettings
 from config.settings_rounds import RoundsSettings
 
 
@@ -62,6 +64,8 @@ DEV_DEFAULTS: dict[str, Any] = {
     "EHR_BASE_URL": "http://127.0.0.1:8791",
     "EHR_API_TOKEN": "demo-ehr-token",
     "EHR_WEBHOOK_SECRET": "demo-webhook-secret",
+    # So that `make run`'s walkthrough can show GET /metrics with a token everyone knows.
+    "METRICS_TOKEN": "demo-metrics-token",
 }
 
 # The development values of these secrets are public (they are in this repository), so anyone
@@ -77,6 +81,7 @@ SECRET_SETTINGS: tuple[str, ...] = (
     "DINGTALK_CARD_CALLBACK_SECRET",
     "EHR_API_TOKEN",
     "EHR_WEBHOOK_SECRET",
+    "METRICS_TOKEN",
 )
 PUBLIC_SECRET_VALUES: frozenset[str] = frozenset(
     DEV_DEFAULTS[name] for name in SECRET_SETTINGS if name in DEV_DEFAULTS
@@ -90,6 +95,8 @@ class Settings(
     NotifySettings,
     ClockSettings,
     RoundsSettings,
+    OpsSettings,
+    InfraSettings,
     BaseSettings,
 ):
     """Every setting of every process. Tests build `Settings(...)` directly.

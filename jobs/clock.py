@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sized
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -29,12 +29,14 @@ from services.interviewers.clock import (
     interviewer_rules_from_settings,
     sweep_interviewer_clock,
 )
+from services.ops import metrics
 from storage import redis_keys
 from storage.runtime import Runtime
 
 log = logging.getLogger(__name__)
 LOCK_SECONDS = 300
-T = TypeVar("T")
+# A sweep returns the list of what it did: its length is the sweep's count in the metrics.
+T = TypeVar("T", bound=Sized)
 
 
 class SweepAlreadyRunning(RuntimeError):
@@ -58,7 +60,9 @@ def _locked(runtime: Runtime, sweep: str, work: Callable[[], T]) -> T:
     if not lock.acquire(blocking=False):
         raise SweepAlreadyRunning(f"the {sweep} sweep is running elsewhere")
     try:
-        return work()
+        result = work()
+        metrics.sweep_done(sweep, result)
+        return result
     finally:
         try:
             lock.release()

@@ -17,7 +17,7 @@ from jobs.process import start_process
 from jobs.queues import ALL_QUEUES, queue
 from services.notify.policy import policy_from_settings
 from storage.outbox_dispatch import install_outbox_dispatch
-from storage.runtime import make_redis
+from storage.runtime import redis_for
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
             notify_policy=policy_from_settings(runtime.settings),
         )
     )
-    connection = make_redis(runtime.settings.require("REDIS_URL"), timeout=None)
+    connection = redis_for(runtime.settings, timeout=None)
     runtime.closers.append(connection.close)
     # Jobs are thin and take ids, so they run in this process by default: forking a work horse
     # per job costs ~100 ms of CPU, which on a small machine caps delivery below DingTalk's

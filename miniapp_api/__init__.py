@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, Response, jsonify, request
+from flask import Blueprint, Flask, Response, g, jsonify, request
 
 from miniapp_api import (
     context,
@@ -10,12 +10,14 @@ from miniapp_api import (
     routes_candidate,
     routes_hr,
     routes_interviewer,
+    routes_ops,
     routes_policies,
     routes_round_response,
     routes_rounds,
 )
 from miniapp_api.ratelimit import LoginRateLimited
 from miniapp_api.spec import API_PREFIX, openapi_document
+from services.ops import metrics
 from web_context import attach, get_runtime
 
 CORS_HEADERS = "Authorization, Content-Type, Accept-Language"
@@ -25,7 +27,7 @@ CORS_METHODS = "GET, POST, PUT, OPTIONS"
 def _blueprint() -> Blueprint:
     api = Blueprint("miniapp_api", __name__, url_prefix=API_PREFIX)
     children = (routes_auth.bp, routes_candidate.bp, routes_hr.bp, routes_policies.bp)
-    features = (routes_rounds.bp, routes_round_response.bp, routes_interviewer.bp)
+    features = (routes_rounds.bp, routes_round_response.bp, routes_interviewer.bp, routes_ops.bp)
     for child in (*children, *features):
         api.register_blueprint(child)
 
@@ -55,11 +57,24 @@ def _cors(response: Response) -> Response:
     return response
 
 
+def _start_timer() -> None:
+    g.miniapp_started = metrics.clock()
+
+
+def _timed(response: Response) -> Response:
+    # Only the mini-app API's requests: the H5 page, webhooks and /metrics are not timed here.
+    if request.path.startswith(API_PREFIX) and "miniapp_started" in g:
+        metrics.miniapp_request_since(request.endpoint, response.status_code, g.miniapp_started)
+    return response
+
+
 def init_app(app: Flask) -> None:
     """Register the mini-app API, its CORS handling and its per-request reader cleanup."""
     attach(app, context.make_context(get_runtime(app)))
     app.register_blueprint(_blueprint())
     app.after_request(_cors)
+    app.before_request(_start_timer)
+    app.after_request(_timed)
     app.teardown_appcontext(context.close_reader)
 
     @app.errorhandler(LoginRateLimited)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -144,17 +145,25 @@ def _shown(url: str | None) -> str:
     return make_url(url).render_as_string(hide_password=True) if url else ""
 
 
+def _external(name: str) -> str:
+    """The banner's word for a store: the one given in the environment, or ours."""
+    given = bool(os.environ.get(name)) or (
+        name == "REDIS_URL" and os.environ.get("REDIS_SENTINELS")
+    )
+    return "(external)" if given else "(embedded)"
+
+
 def _banner(web_port: int, sandbox_port: int, ehr_port: int, settings: Settings) -> str:
     base = f"http://127.0.0.1:{web_port}"
     return f"""
-My Interviews is running (development mode, embedded stack). Ctrl-C stops everything.
+My Interviews is running (development mode). Ctrl-C stops everything.
 
   web (gunicorn wsgi:app)     {base}   health: {base}/healthz
   mini-app API (OpenAPI)      {base}/api/v1/openapi.json
   DingTalk sandbox            http://127.0.0.1:{sandbox_port}   inbox: /_sim/inbox
   demo EHR                    http://127.0.0.1:{ehr_port}   write-backs: /_demo/decisions
-  database                    {_shown(settings.DATABASE_URL)}
-  redis                       {_shown(settings.REDIS_URL)}
+  database {_external("DATABASE_URL")}         {_shown(settings.DATABASE_URL)}
+  redis {_external("REDIS_URL")}            {_shown(settings.REDIS_URL)}
   worker, scheduler, listener python -m jobs.worker | jobs.scheduler | bot.listener
 {_walkthrough(web_port, sandbox_port, ehr_port)}"""
 
@@ -170,8 +179,9 @@ def _walkthrough(web_port: int, sandbox_port: int, ehr_port: int) -> str:
 def _start_services(*, keep_data: bool) -> object | None:
     """The embedded Redis and SQLite, unless REDIS_URL / DATABASE_URL name services of your own
     (then they are used as they are: checked, migrated, never emptied); the embedded Redis."""
-    external_redis = bool(os.environ.get("REDIS_URL"))
     settings = load_settings()
+    # Behind Sentinel, REDIS_URL's host is not a server: the sentinels name the master.
+    external_redis = bool(os.environ.get("REDIS_URL") or settings.REDIS_SENTINELS)
     database_url = settings.require("DATABASE_URL")
     if not keep_data:
         _fresh_demo_data(database_url, redis=not external_redis)
@@ -179,8 +189,11 @@ def _start_services(*, keep_data: bool) -> object | None:
     if external_redis:
         import redis
 
+        from storage.runtime import redis_for
+
         try:
-            redis.Redis.from_url(settings.require("REDIS_URL"), socket_timeout=5).ping()
+            with redis_for(settings) as client:
+                client.ping()
         except redis.RedisError as exc:
             raise SystemExit(f"REDIS_URL does not answer: {type(exc).__name__}") from exc
     else:
@@ -201,6 +214,14 @@ def _point_children_at(web_port: int, sandbox_port: int, ehr_port: int) -> None:
         ("MINIAPP_URL", f"http://127.0.0.1:{web_port}/app/"),
     ):
         os.environ.setdefault(name, value)
+    # prometheus-client's multiprocess mode, so that /metrics sums the web workers and the RQ
+    # worker as in production. The library wants the directory emptied before the processes
+    # start; it holds only this run's metric files.
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        directory = VAR / "prometheus"
+        shutil.rmtree(directory, ignore_errors=True)
+        directory.mkdir(parents=True)
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(directory)
 
 
 def main(argv: list[str] | None = None) -> int:

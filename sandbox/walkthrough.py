@@ -11,6 +11,8 @@ SWEEP_AT = "2026-11-17T10:00:00+08:00"
 # Run by hand in another shell, where APP_ENV is unset (production): it names the environment.
 SWEEP_COMMAND = f"APP_ENV=development .venv/bin/flask --app wsgi reminders sweep --now {SWEEP_AT}"
 
+OPS_COMMAND = "APP_ENV=development .venv/bin/flask --app wsgi ops status"
+
 
 def rounds_sweep_command(now: datetime | None = None) -> str:
     """The interviewers' sweep as of 09:00 tomorrow in Shanghai: the scenario puts cand-07's
@@ -59,5 +61,12 @@ Walkthrough (ten minutes, any browser; docs/walkthrough.md has the details):
      Press 通过 on it as 周杰 and as 吴华: 李娜 gets one 面试反馈汇总 card:
        {rounds_sweep_command()}
        {inbox}iv_zhoujie   {inbox}iv_wuhua   {inbox}hr_lina
+  10. Operations, as the admin 陈刚 (admin_chengang): the 运维 page says what needs attention
+     (queues and failed jobs, dead letters, held events, undeliverable cards, the pull, the
+     outbox, the DingTalk token) with requeue / replay / retry; the same from the command line;
+     and the Prometheus metrics of every process (dev token shown):
+       {app}#/admin/ops
+       {OPS_COMMAND}
+       curl -H 'Authorization: Bearer demo-metrics-token' http://127.0.0.1:{web_port}/metrics
   The HR side of the page: {app} -> pick 李娜 (hr_lina).
 """

@@ -18,6 +18,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import Session, sessionmaker
 
+from config import Settings
 from storage.base import encode_json
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -29,9 +30,19 @@ class DatabaseNotMigrated(RuntimeError):
 
 
 def make_engine(
-    url: str, *, pool_size: int = 5, echo: bool = False, autocommit: bool = False
+    url: str,
+    *,
+    pool_size: int = 5,
+    max_overflow: int | None = None,
+    pool_timeout: float = 30.0,
+    pool_recycle: int = -1,
+    echo: bool = False,
+    autocommit: bool = False,
 ) -> Engine:
     """Create an engine; SQLite gets WAL and foreign keys, PostgreSQL a bounded pool.
+
+    The URL's query passes through to the driver unchanged (`?sslmode=verify-full&sslrootcert=
+    ...` for TLS to PostgreSQL). `max_overflow` defaults to `pool_size`.
 
     `autocommit=True` makes an engine for reads only: its connections are autocommit for their
     whole life (set once at connect; switching a pooled connection per checkout costs each
@@ -64,9 +75,30 @@ def make_engine(
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         # Plain postgresql:// would pick psycopg2, which we do not ship.
         url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
-    engine = create_engine(url, echo=echo, pool_size=pool_size, max_overflow=pool_size, **extra)
+    engine = create_engine(
+        url,
+        echo=echo,
+        pool_size=pool_size,
+        max_overflow=pool_size if max_overflow is None else max_overflow,
+        pool_timeout=pool_timeout,
+        pool_recycle=pool_recycle,
+        **extra,
+    )
     _check_liveness_on_checkout(engine)
     return engine
+
+
+def engine_for(settings: Settings, url: str | None = None, **options: Any) -> Engine:
+    """The engine of a process: DATABASE_URL (or `url`) with the pool the settings describe."""
+    return make_engine(
+        url or settings.require("DATABASE_URL"),
+        pool_size=settings.DATABASE_POOL_SIZE,
+        max_overflow=settings.DATABASE_MAX_OVERFLOW,
+        pool_timeout=settings.DATABASE_POOL_TIMEOUT_SECONDS,
+        # SQLAlchemy's "never" is -1; the setting says 0, which reads better in an environment.
+        pool_recycle=settings.DATABASE_POOL_RECYCLE_SECONDS or -1,
+        **options,
+    )
 
 
 # A pooled connection is pinged (one round trip) only after this long unused; busier ones get the

@@ -19,9 +19,10 @@ from jobs.dispatch import make_dispatcher
 from miniapp_api import init_app as init_miniapp_api
 from storage.outbox_dispatch import install_outbox_dispatch
 from storage.runtime import Runtime, build_runtime
-from web import errors, h5, health, input_guard
+from web import errors, h5, health, input_guard, metrics
 from web.cli_dingtalk import dingtalk as dingtalk_cli
 from web.cli_ehr import ehr as ehr_cli
+from web.cli_ops import ops as ops_cli
 from web.cli_reminders import reminders as reminders_cli
 from web.ehr_webhook import bp as ehr_webhook_bp
 
@@ -66,11 +67,13 @@ def create_app(
     errors.init_app(app)
     input_guard.init_app(app)
     app.register_blueprint(health.bp)
+    app.register_blueprint(metrics.bp)
     app.register_blueprint(ehr_webhook_bp)
     app.register_blueprint(h5.bp)
     app.cli.add_command(ehr_cli)
     app.cli.add_command(dingtalk_cli)
     app.cli.add_command(reminders_cli)
+    app.cli.add_command(ops_cli)
     init_miniapp_api(app)
     app.register_blueprint(dingtalk_callbacks_bp)
     return app

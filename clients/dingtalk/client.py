@@ -7,8 +7,14 @@ from typing import Any, TypeVar
 
 from redis import Redis
 
+from clients.dingtalk import metrics
 from clients.dingtalk.calendar import CalendarApi, DingTalkCalendar
-from clients.dingtalk.errors import DingTalkAuthError, DingTalkRateLimited, DingTalkTokenInvalid
+from clients.dingtalk.errors import (
+    DingTalkAuthError,
+    DingTalkError,
+    DingTalkRateLimited,
+    DingTalkTokenInvalid,
+)
 from clients.dingtalk.oapi import DingTalkUser, Oapi, SendResult
 from clients.dingtalk.openapi import CardDelivery, OpenApi, RobotSendResult
 from clients.dingtalk.ratelimit import RateLimiter
@@ -47,9 +53,13 @@ class DingTalkClient:
         while True:
             self._limiter.acquire(api)
             token = self._tokens.get()
+            started = metrics.clock()
             try:
-                return fn(token)
+                result = fn(token)
+                metrics.dingtalk_call(api, "ok", started)
+                return result
             except DingTalkTokenInvalid as exc:
+                metrics.dingtalk_call(api, "failed" if refreshed else "token_refreshed", started)
                 if refreshed:
                     raise DingTalkAuthError(
                         "token rejected after a refresh", api=api, code=exc.code, status=exc.status
@@ -57,11 +67,15 @@ class DingTalkClient:
                 refreshed = True
                 self._tokens.invalidate(token)
             except DingTalkRateLimited:
+                metrics.dingtalk_call(api, "throttled", started)
                 # Every process pauses this API for a second: DingTalk's window is one second.
                 self._limiter.cool_down(api)
                 throttled += 1
                 if throttled > self._throttle_retries:
                     raise
+            except DingTalkError:
+                metrics.dingtalk_call(api, "failed", started)
+                raise
 
     def access_token(self) -> str:
         return self._tokens.get()

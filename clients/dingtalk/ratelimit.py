@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 from redis import Redis
 
+from clients.dingtalk import metrics
 from storage import redis_keys
 
 # KEYS[1] the next free departure time (ms), KEYS[2] the cool-down; ARGV interval_ms, max_wait_ms.
@@ -69,6 +70,7 @@ class RateLimiter:
     def acquire(self, api: str, *, max_wait_seconds: float = 30.0) -> None:
         """Wait for this call's turn; raise TimeoutError rather than queue behind a storm."""
         wait = self.reserve(api, max_wait_seconds=max_wait_seconds)
+        metrics.rate_limit_waited(api, wait)
         if wait > 0:
             self._sleep(wait)
 

@@ -33,6 +33,7 @@ from services.ehr.sync import (
     list_overdue_held_events,
     retry_held_events,
 )
+from services.ops import metrics
 from storage.db import unit_of_work
 from storage.ehr_log import get_cursor, save_cursor
 
@@ -166,6 +167,7 @@ def _apply_batch(
         # Last thing before the commit: a lock lost while the batch was written (it expired,
         # and another pull may own the feed now) rolls the batch back instead.
         keep_alive()
+    metrics.ehr_events_counted("pull", result.summary())
     return result
 
 

@@ -27,6 +27,7 @@ from services.ehr.contract import (
     parse_event,
 )
 from services.errors import InvalidInput
+from services.ops import metrics
 from storage.db import unit_of_work
 from storage.ehr_cache import existing_ids
 from storage.ehr_log import add_dead_letters, insert_new_events, list_held
@@ -183,7 +184,9 @@ def ingest_events(
 ) -> IngestResult:
     """Validate, dedupe and apply one batch of events in one transaction."""
     with unit_of_work(session):
-        return ingest_batch(session, raw_events, source=source, received_at=received_at)
+        result = ingest_batch(session, raw_events, source=source, received_at=received_at)
+    metrics.ehr_events_counted(source, result.summary())
+    return result
 
 
 def retry_held_events(session: Session, *, now: datetime, limit: int = 5000) -> Counter[str]:
@@ -203,6 +206,7 @@ def retry_held_events(session: Session, *, now: datetime, limit: int = 5000) -> 
                     ready.append(WorkItem(event, row.source, row.received_at, held=True))
         counts = Applier(session, now).run(ready) if ready else Counter()
         counts["released"] += len(ready)
+    metrics.ehr_events_counted("retry", counts)
     return counts
 
 

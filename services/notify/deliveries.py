@@ -12,6 +12,7 @@ from cards.builders import Card
 from services.ehr.local_changes import set_candidate_link
 from services.notify.catalog import CARDS
 from services.notify.policy import NotifyPolicy
+from services.ops import metrics
 from storage.action_models import Delivery
 from storage.db import unit_of_work
 from storage.models import Candidate
@@ -104,6 +105,7 @@ def record_outcome(
         delivery.dingtalk_user_id = user_id or delivery.dingtalk_user_id
         delivery.channel = channel or delivery.channel
         delivery.external_id = external_id or delivery.external_id
+    metrics.delivery_recorded(delivery.purpose, delivery.channel, state)
 
 
 def link_candidate_user(

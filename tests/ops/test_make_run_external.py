@@ -78,5 +78,6 @@ def test_make_run_uses_the_given_postgresql_and_redis(
             stack.wait(timeout=60)
     output = log.read_text()
     assert make_url(own_postgres_url).database in output and redis_db in output
+    assert "database (external)" in output and "redis (external)" in output
     assert "fresh demo data" not in output  # nothing of yours is ever removed
     assert stack.returncode == 0, output[-2000:]

@@ -10,8 +10,9 @@ import {
 // start page for such a session, or null) and tabs(s) ([[href, text], ...]).
 import * as rounds from "./rounds.js";
 import * as interviewer from "./interviewer.js";
+import * as ops from "./ops.js";
 
-const FEATURES = [rounds, interviewer];
+const FEATURES = [rounds, interviewer, ops];
 
 async function loginWithCode(authCode) {
   const data = await api("/auth/dingtalk", { method: "POST", body: { auth_code: authCode }, auth: false });
