@@ -175,6 +175,8 @@ class Settings(
             )
         if self.SECRET_KEY and len(self.SECRET_KEY) < 32:
             raise ValueError("SECRET_KEY must be at least 32 characters in production")
+        if self.METRICS_TOKEN and len(self.METRICS_TOKEN) < 16:
+            raise ValueError("METRICS_TOKEN must be at least 16 characters in production")
         # Cards carry only https links in production (cards/links.py): an http mini-app URL
         # would leave every card without its button, so it is refused at start instead.
         if not self.MINIAPP_URL.startswith("https://"):

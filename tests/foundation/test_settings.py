@@ -138,3 +138,12 @@ def test_require_names_the_missing_setting(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.delenv("EHR_BASE_URL", raising=False)
     with pytest.raises(SettingsError, match="EHR_BASE_URL"):
         load_settings().require("EHR_BASE_URL")
+
+
+def test_production_refuses_a_short_metrics_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    _production_env(monkeypatch)
+    monkeypatch.setenv("METRICS_TOKEN", "short-token")
+    with pytest.raises(SettingsError, match="METRICS_TOKEN must be at least 16 characters"):
+        load_settings()
+    monkeypatch.setenv("METRICS_TOKEN", "a-scraper-token-of-our-own")
+    assert load_settings().METRICS_TOKEN == "a-scraper-token-of-our-own"

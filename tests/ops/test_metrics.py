@@ -81,7 +81,7 @@ def _answers(base: str, proc: subprocess.Popen[bytes]) -> bool:
     assert proc.poll() is None, "gunicorn exited"
     try:
         return requests.get(f"{base}/healthz", timeout=2).status_code == 200
-    except requests.ConnectionError:
+    except requests.RequestException:  # not listening yet, or too busy to answer in time
         return False
 
 
