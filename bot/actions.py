@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from services.card_actions.handle import CardActionResult, handle_card_action
+from services.notify.policy import policy_from_settings
 from services.ops import metrics
 from storage.runtime import Runtime
 from storage.safe_input import JsonInputError, loads, problem_of
@@ -91,6 +92,7 @@ def answer_card_click(runtime: Runtime, click: CardClick, *, now: datetime) -> d
             params=click.params,
             now=now,
             lang=runtime.settings.NOTIFY_LANGUAGE,
+            policy=policy_from_settings(runtime.settings),
         )
     log.info(
         "card action %s",
