@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from rq import SimpleWorker
 from redis import Redis
+from rq import SimpleWorker
 
 from jobs.queues import ALL_QUEUES, queue
 from sandbox.dingtalk.testing import running_sandbox

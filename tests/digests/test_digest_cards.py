@@ -12,10 +12,12 @@ from sqlalchemy import select
 
 from jobs.digests import push_due_digests
 from sandbox.ehr import events as ev
+from services.access.visibility import STAFF, Viewer
 from services.card_actions.handle import handle_card_action
+from services.chat.commands import BotPolicy, answer_message
 from services.clock.quiet_hours import working_hours_from_settings
 from services.decisions.decide import record_decision
-from services.access.visibility import STAFF, Viewer
+from services.digests.preferences import score_notify_modes
 from services.digests.window import digest_window
 from services.notify.policy import policy_from_settings
 from storage.digest_models import ScoreDigest
@@ -192,3 +194,39 @@ def test_bulk_advance_reports_the_one_another_hr_rejected_and_writes_back_the_re
     advanced = Counter(d["application_id"] for d in written if d["decision"] == "advance")
     assert advanced == Counter({"app-1001": 1, "app-1003": 1})  # N-1, each once
     assert [d["application_id"] for d in written if d["decision"] == "reject"] == ["app-1002"]
+
+
+def _say(rt: Runtime, user: str, text: str) -> str:
+    policy = BotPolicy(
+        miniapp_url="http://127.0.0.1:8000/app/",
+        score_parts=frozenset(),
+        max_chars=200,
+        score_notify_default=rt.settings.HR_SCORE_NOTIFY,
+    )
+    with rt.session_factory() as s:
+        reply = answer_message(s, user_id=user, text=text, policy=policy, now=datetime.now(UTC))
+    return reply.markdown
+
+
+def test_an_hr_member_switches_to_a_card_per_score_with_the_bot_command(
+    push: Push, sim: Sim, digest_runtime: Runtime
+) -> None:
+    _seed(push, 2)
+    assert "当前：汇总" in _say(digest_runtime, "hr_lina", "设置")  # the company's default
+    assert "逐条推送" in _say(digest_runtime, "hr_lina", "设置 通知 逐条")
+    assert "Now: each" in _say(digest_runtime, "hr_lina", "settings")
+    _say(digest_runtime, "cand_01", "设置 通知 汇总")  # a candidate has no such setting
+    _scores(push, {1: 82, 2: 64})
+    drain(digest_runtime.redis)
+    push_due_digests(datetime.now(UTC) + LATER)
+
+    assert len(cards_of(sim, "hr_lina", "mi-score-hr-v1.schema")) == 2
+    assert cards_of(sim, "hr_lina", DIGEST_TEMPLATE) == []
+    [digest] = cards_of(sim, "hr_wangqiang", DIGEST_TEMPLATE)  # the co-owner keeps digests
+    assert digest["public"]["landed"] == "2"
+    assert "one digest card" in _say(digest_runtime, "hr_lina", "settings notify digest")
+    with digest_runtime.session_factory() as s:
+        assert score_notify_modes(s, ["st-hr-li", "st-hr-wang"], "each") == {
+            "st-hr-li": "digest",
+            "st-hr-wang": "each",
+        }
