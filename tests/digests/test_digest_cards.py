@@ -142,7 +142,7 @@ def _wang() -> Viewer:
     return Viewer(
         dingtalk_user_id="hr_wangqiang",
         staff_id="st-hr-wang",
-        staff_role="hr",
+        staff_role="hr_specialist",
         roles=(STAFF,),
     )
 
