@@ -20,7 +20,7 @@ BULK_STATES = ("none", "ready", "confirm", "running", "done")
 _WORDS = {
     "window": ("{start}–{end}", "{start}–{end}"),
     "line": ("{name} · {score} · {suggestion}", "{name} · {score} · {suggestion}"),
-    "decided": ("（已{label}）", " ({label})"),
+    "decided": ("（{label}）", " ({label})"),
     "revised": ("（分数已更新）", " (score revised)"),
     "confirm": ("确认推进以下 {n} 位建议推进的候选人？", "Advance the {n} suggested candidates?"),
     "running": ("正在推进 {n} 位候选人……", "Advancing {n} candidates…"),

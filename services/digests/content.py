@@ -112,7 +112,9 @@ def digest_view(session: Session, digest: ScoreDigest, policy: NotifyPolicy) -> 
         suggest_reject=sum(1 for e in entries if e.suggestion == "reject"),
         open_suggested=n_open,
         top=[e.line for e in entries],
-        ranking_url=policy.ranking_url(digest.position_id, digest.window_start.isoformat()),
+        ranking_url=policy.ranking_url(
+            digest.position_id, digest.window_start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        ),
         bulk=_bulk_view(session, digest, n_open),
     )
 

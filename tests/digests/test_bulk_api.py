@@ -54,7 +54,9 @@ def test_a_selection_is_decided_one_by_one_and_reported(
     client: FlaskClient, session: Session
 ) -> None:
     who = _world(session)
-    wang = Viewer(dingtalk_user_id="u-wang", staff_id="st-wang", staff_role="hr_specialist", roles=(STAFF,))
+    wang = Viewer(
+        dingtalk_user_id="u-wang", staff_id="st-wang", staff_role="hr_specialist", roles=(STAFF,)
+    )
     record_decision(
         session,
         application_id="a-1",
