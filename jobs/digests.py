@@ -12,8 +12,8 @@ from jobs.notify import send_delivery
 from services.digests.bulk import run_bulk
 from services.digests.push import claim_push, due_digest_ids, push_again_later, push_now
 from services.notify import planning
+from storage.attention_models import ScoreDigest
 from storage.db import unit_of_work
-from storage.digest_models import ScoreDigest
 from storage.sync_models import OutboxEvent
 
 log = logging.getLogger(__name__)

@@ -73,4 +73,11 @@ REGISTRY: tuple[PeriodicJob, ...] = (
         queue=NOTIFY_QUEUE,
         timeout_seconds=300,
     ),
+    # Candidate messages that matter and stay unread: DING, DING by SMS, then an HR to-do.
+    PeriodicJob(
+        name="escalation-sweep",
+        func="jobs.escalation.escalate_unread_job",
+        every=timedelta(minutes=5),
+        timeout_seconds=300,
+    ),
 )

@@ -18,8 +18,8 @@ from cards.digest import BulkView, bulk_text
 from services.card_actions.click import CardActionResult, notice
 from services.digests.content import digest_entries, suggested_open
 from services.notify.policy import NotifyPolicy
+from storage.attention_models import BulkDecision, ScoreDigest
 from storage.db import unit_of_work
-from storage.digest_models import BulkDecision, ScoreDigest
 from storage.models import Staff
 from storage.sync_models import OutboxEvent
 from storage.vocabulary import OUTBOX_BULK_DECISION_REQUESTED

@@ -21,8 +21,8 @@ from services.access.visibility import STAFF, Viewer, require_staff
 from services.decisions.decide import DECISIONS, record_decision
 from services.errors import Conflict, InvalidInput, NotFound
 from storage.action_models import Decision
+from storage.attention_models import BulkDecision
 from storage.db import unit_of_work
-from storage.digest_models import BulkDecision
 from storage.models import Application, Staff
 from storage.scores import latest_application_scores
 from storage.vocabulary import AWAITING_DECISION_STAGES

@@ -20,7 +20,7 @@ from services.decisions.policy import PolicyConfig, evaluate_policy
 from services.notify.policy import NotifyPolicy
 from services.notify.score_cards import load_score_chain
 from storage.action_models import Decision, Delivery
-from storage.digest_models import BulkDecision, ScoreDigest, ScoreDigestItem
+from storage.attention_models import BulkDecision, ScoreDigest, ScoreDigestItem
 from storage.models import Position
 from storage.vocabulary import AWAITING_DECISION_STAGES, VISIBLE_SCORE_STATUSES
 

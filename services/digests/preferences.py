@@ -8,8 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.errors import InvalidInput
+from storage.attention_models import HR_SCORE_NOTIFY_MODES, StaffNotifySetting
 from storage.db import unit_of_work
-from storage.digest_models import HR_SCORE_NOTIFY_MODES, StaffNotifySetting
 
 
 def score_notify_modes(session: Session, staff_ids: list[str], default: str) -> dict[str, str]:

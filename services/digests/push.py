@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session
 from services.digests.record import PUSH_INTERVAL
 from services.notify.policy import NotifyPolicy
 from storage.action_models import Delivery
+from storage.attention_models import ScoreDigest
 from storage.db import unit_of_work
-from storage.digest_models import ScoreDigest
 from storage.models import Staff
 
 DIGEST_PURPOSE = "score_digest_hr"

@@ -18,7 +18,7 @@ from services.digests.window import digest_window
 from services.notify.base import out_track_id
 from services.notify.policy import NotifyPolicy
 from services.notify.recipients import Recipient
-from storage.digest_models import ScoreDigest, ScoreDigestItem
+from storage.attention_models import ScoreDigest, ScoreDigestItem
 
 # A digest card is pushed at most once a minute: a batch of 500 scores costs a handful of card
 # updates (each one a DingTalk call shared with the candidates' cards), not 500.

@@ -20,7 +20,7 @@ from services.decisions.decide import record_decision
 from services.digests.preferences import score_notify_modes
 from services.digests.window import digest_window
 from services.notify.policy import policy_from_settings
-from storage.digest_models import ScoreDigest
+from storage.attention_models import ScoreDigest
 from storage.runtime import Runtime
 from storage.sync_models import OutboxEvent
 from storage.vocabulary import OUTBOX_SCORE_PUBLISHED

@@ -1,8 +1,9 @@
-"""score digests, notification choice, bulk decisions (issue 22)
+"""score digests, notification choice, bulk decisions, escalation of unread messages (issue 22)
 
 HR's score digests (one card per HR member, position and window, with the scores it gathers),
 each HR member's own choice between a card per score and digests, and bulk decisions from a
-digest card or the H5 ranking. New tables only: nothing existing is locked or rewritten.
+digest card or the H5 ranking; the cards people opened by a click (what the escalation of
+unread messages asks; its rungs are deliveries). New tables only: nothing existing is locked or rewritten.
 
 Revision ID: 0013
 Revises: 0009
@@ -116,8 +117,17 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("staff_id", name=op.f("pk_staff_notify_setting")),
     )
 
+    op.create_table(
+        "card_read",
+        sa.Column("out_track_id", sa.String(length=128), nullable=False),
+        sa.Column("user_id", sa.String(length=64), nullable=False),
+        sa.Column("read_at", storage.base.UTCDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("out_track_id", "user_id", name=op.f("pk_card_read")),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("card_read")
     op.drop_table("staff_notify_setting")
     with op.batch_alter_table("score_digest_item", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_score_digest_item_digest_id"))

@@ -1,6 +1,7 @@
-"""The backend's own state of HR's score digests (issue 22): one digest card per HR member,
-position and window, the scores it gathers, each member's notification choice, and bulk
-decisions taken from a digest card or the H5 ranking.
+"""The backend's own state of people's attention (issue 22): HR's score digests (one card per
+HR member, position and window, with the scores it gathers), each member's notification choice,
+bulk decisions from a digest card or the H5 ranking, and the cards people opened by a click
+(what the escalation of unread messages asks; its rungs are deliveries, in the timeline).
 
 Tables only; services/digests/ owns the logic. None of this is EHR data.
 """
@@ -92,3 +93,13 @@ class BulkDecision(Base):
     result: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column()
+
+
+class CardRead(Base):
+    """A person clicked a card: they have read it (DingTalk reports no read status for cards)."""
+
+    __tablename__ = "card_read"
+
+    out_track_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    read_at: Mapped[datetime] = mapped_column()
