@@ -10,18 +10,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
 
 from cards.builders import Card
 from cards.digest import BulkView, DigestLine, DigestView, score_digest_hr
 from cards.text import t
-from services.decisions.policy import PolicyConfig, evaluate_policy
+from services.decisions.decide import blocking_requirements
+from services.decisions.policy import PolicyConfig, evaluate, get_effective_policy
 from services.notify.policy import NotifyPolicy
-from services.notify.score_cards import load_score_chain
 from storage.action_models import Decision, Delivery
 from storage.attention_models import BulkDecision, ScoreDigest, ScoreDigestItem
-from storage.models import Position
+from storage.models import Application, Candidate, Interview, Position, Score
 from storage.vocabulary import AWAITING_DECISION_STAGES, VISIBLE_SCORE_STATUSES
 
 
@@ -33,37 +33,64 @@ class Entry:
     open: bool  # no decision since the score was published, and the stage awaits one
 
 
-def _decision_since(session: Session, application_id: str, since: datetime) -> Decision | None:
-    return session.scalars(
-        select(Decision)
-        .where(Decision.application_id == application_id, Decision.created_at >= since)
-        .order_by(Decision.sequence.desc())
-        .limit(1)
-    ).first()
+def _latest_decisions(session: Session, application_ids: list[str]) -> dict[str, Decision]:
+    """Each application's latest decision (one query)."""
+    latest = (
+        select(Decision.application_id, func.max(Decision.sequence).label("seq"))
+        .where(Decision.application_id.in_(application_ids))
+        .group_by(Decision.application_id)
+        .subquery()
+    )
+    rows = session.scalars(
+        select(Decision).join(
+            latest,
+            (latest.c.application_id == Decision.application_id)
+            & (latest.c.seq == Decision.sequence),
+        )
+    )
+    return {d.application_id: d for d in rows}
 
 
 def digest_entries(session: Session, digest: ScoreDigest, policy: NotifyPolicy) -> list[Entry]:
-    """The window's scores that are still visible, best first."""
+    """The window's scores that are still visible, best first.
+
+    A handful of queries whatever the size of the window (a batch of 500 scores is one card):
+    the items with their score, application and candidate in one, dimensions and requirements
+    by selectin, the position's policy once, the latest decisions in one.
+    """
     defaults = PolicyConfig(
         advance_threshold=policy.advance_threshold, auto_reject=policy.auto_reject
     )
-    items = session.scalars(
-        select(ScoreDigestItem).where(ScoreDigestItem.digest_id == digest.id)
-    ).all()
-    entries = []
-    for item in items:
-        chain = load_score_chain(session, item.score_id)
-        if chain is None or chain.score.status not in VISIBLE_SCORE_STATUSES:
-            continue
-        outcome = evaluate_policy(session, chain.score, now=datetime.now(UTC), defaults=defaults)
-        since = chain.score.published_at or chain.score.updated_at
-        decided = _decision_since(session, chain.application.id, since)
-        is_open = decided is None and chain.application.stage in AWAITING_DECISION_STAGES
-        label = t(f"decision_{decided.decision}", policy.language) if decided else ""
-        line = DigestLine(
-            chain.candidate.name, chain.score.overall, outcome.suggestion, item.revised, label
+    rows = session.execute(
+        select(ScoreDigestItem.revised, Score, Application, Candidate.name)
+        .join(Score, Score.id == ScoreDigestItem.score_id)
+        .join(Interview, Interview.id == Score.interview_id)
+        .join(Application, Application.id == Interview.application_id)
+        .join(Candidate, Candidate.id == Application.candidate_id)
+        .where(
+            ScoreDigestItem.digest_id == digest.id,
+            Score.status.in_(VISIBLE_SCORE_STATUSES),
+            Score.deleted.is_(False),
+            Interview.deleted.is_(False),
+            Application.deleted.is_(False),
+            Candidate.deleted.is_(False),
         )
-        entries.append(Entry(chain.application.id, line, outcome.suggestion, is_open))
+        .options(selectinload(Score.dimensions), selectinload(Application.requirements))
+    ).all()
+    rules = get_effective_policy(session, digest.position_id, defaults=defaults)
+    decided = _latest_decisions(session, [app.id for _, _, app, _ in rows])
+    now = datetime.now(UTC)
+    entries = []
+    for revised, score, application, name in rows:
+        pending = blocking_requirements(application)
+        outcome = evaluate(rules, score, pending=pending, now=now)
+        since = score.published_at or score.updated_at
+        last = decided.get(application.id)
+        decision = last if last is not None and last.created_at >= since else None
+        is_open = decision is None and application.stage in AWAITING_DECISION_STAGES
+        label = t(f"decision_{decision.decision}", policy.language) if decision else ""
+        line = DigestLine(name, score.overall, outcome.suggestion, revised, label)
+        entries.append(Entry(application.id, line, outcome.suggestion, is_open))
     entries.sort(key=lambda e: (-(e.line.overall or 0), e.application_id))
     return entries
 
