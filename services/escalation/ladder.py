@@ -167,9 +167,15 @@ def due_rungs(session: Session, rules: LadderRules, *, now: datetime) -> list[Ru
         session, [(m.out_track_id, m.dingtalk_user_id) for m in messages if m.dingtalk_user_id]
     )
     due: list[Rung] = []
-    for message in messages:
+    chased: set[str | None] = set()
+    # One ladder per application at a time: the earliest unread message climbs (an unread
+    # invitation and its unread reminder are one person to reach, not two).
+    for message in sorted(messages, key=lambda m: (m.created_at, m.id)):
         if (message.out_track_id, message.dingtalk_user_id) in read or _acted(session, message):
             continue
+        if message.application_id in chased:
+            continue
+        chased.add(message.application_id)
         due += _next_rung(session, message, rules, now=now)
     session.rollback()
     return due
