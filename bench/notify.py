@@ -225,7 +225,15 @@ def _phase_batch(web: str, sim: str, engine: Any, count: int) -> dict[str, float
             )
             or 0
         )
+        # As phase 1: the delivery proper, from the first card sent to the last (the webhook's
+        # ingestion of the 5,000 events comes before any card can go).
+        first, last = conn.execute(
+            select(func.min(Delivery.updated_at), func.max(Delivery.updated_at)).where(
+                Delivery.state == "sent"
+            )
+        ).one()
     windows = len({d.window_start for d in digests})
+    span = (last - first).total_seconds()
     hr_cards = len(digests)  # one card per digest, updated in place
     calls = count + pushes  # every DingTalk card call the batch needed
     return {
@@ -235,8 +243,10 @@ def _phase_batch(web: str, sim: str, engine: Any, count: int) -> dict[str, float
         "each_mode": count * len(BATCH_OWNERS),
         "pushes": pushes,
         "seconds": elapsed,
-        "minimum": calls / 20.0,
-        "ratio": calls / 20.0 / elapsed,
+        "delivery_seconds": span,
+        "minimum": (calls - 1) / 20.0,
+        "ratio": (calls - 1) / 20.0 / span,
+        "end_to_end_ratio": calls / 20.0 / elapsed,
     }
 
 
@@ -336,9 +346,10 @@ def _run_batch(engine: Any, count: int, workers: int) -> int:
     print(
         f"batch: {r['scores']} scores, 3 positions x 2 HR owners, digest mode: "
         f"{r['hr_cards']} HR cards (at most {r['allowed']}: one per HR, position and window; "
-        f"`each` mode: {r['each_mode']}), {r['pushes']} digest pushes; every candidate card out "
-        f"in {r['seconds']:.1f} s against a DingTalk-limit minimum of {r['minimum']:.1f} s: "
-        f"ratio {r['ratio']:.3f} (target >= 0.9)"
+        f"`each` mode: {r['each_mode']}), {r['pushes']} digest pushes; every card delivered in "
+        f"{r['delivery_seconds']:.1f} s against a DingTalk-limit minimum of {r['minimum']:.1f} s: "
+        f"ratio {r['ratio']:.3f} (target >= 0.9); end to end incl. the webhook's ingestion "
+        f"{r['seconds']:.1f} s: {r['end_to_end_ratio']:.3f}"
     )
     engine.dispose()
     return 0

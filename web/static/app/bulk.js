@@ -11,16 +11,20 @@ addTexts({
     bkAdvance: (n) => `推进所选 ${n} 人`, bkConfirmQ: (n) => `确认推进所选的 ${n} 位候选人？`,
     bkDone: (n) => `已推进 ${n} 人`, bkAlready: (n, who) => `${n} 人已由他人处理（${who}）`,
     bkFailed: (n, why) => `${n} 人未能推进：${why}`, bkSince: "只看本时段的新成绩", bkShowAll: "查看全部",
+    bk_requirement_pending: "材料未齐", bk_application_closed: "申请已结束", bk_not_found: "未找到",
   },
   en: {
     bkSelect: (name) => `Select ${name}`, bkSelected: (n) => `${n} selected`,
     bkAdvance: (n) => `Advance the ${n} selected`, bkConfirmQ: (n) => `Advance the ${n} selected candidates?`,
     bkDone: (n) => `${n} advanced`, bkAlready: (n, who) => `${n} already decided by someone else (${who})`,
     bkFailed: (n, why) => `${n} not advanced: ${why}`, bkSince: "Only this window's new scores", bkShowAll: "Show all",
+    bk_requirement_pending: "a requirement is missing", bk_application_closed: "application closed", bk_not_found: "not found",
   },
 });
 
 const OPEN_STAGES = ["ai_interview", "interview"];
+// The last bulk's report, shown once on the re-rendered ranking (a toast would vanish).
+let lastReport = null;
 
 export function report(result) {
   const lines = [t("bkDone", result.decided.length)];
@@ -28,7 +32,7 @@ export function report(result) {
     lines.push(t("bkAlready", result.already.length, [...new Set(result.already.map((a) => a.by))].join("、")));
   }
   if (result.failed.length) {
-    lines.push(t("bkFailed", result.failed.length, [...new Set(result.failed.map((f) => t(f.reason) || f.reason))].join("、")));
+    lines.push(t("bkFailed", result.failed.length, [...new Set(result.failed.map((f) => t(`bk_${f.reason}`) || f.reason))].join("、")));
   }
   return lines;
 }
@@ -55,7 +59,8 @@ export function selection(positionId, reload) {
         const result = await api(`/hr/positions/${encodeURIComponent(positionId)}/decisions/bulk`, {
           method: "POST", body: { application_ids: ids, decision: "advance", idempotency_key: key },
         });
-        toast(report(result).join("；"));
+        lastReport = report(result);
+        toast(lastReport.join("；"));
         await reload();
       } catch (err) {
         event.target.disabled = false;
@@ -72,7 +77,11 @@ export function selection(positionId, reload) {
     ? h("input", { type: "checkbox", class: "bulk-box", "aria-label": t("bkSelect", a.candidate_name),
       onchange: (e) => { if (e.target.checked) chosen.add(a.application_id); else chosen.delete(a.application_id); refresh(); } })
     : h("span", { class: "bulk-box", "aria-hidden": "true" });
-  const bar = h("div", { class: "actions bulk-bar" }, count, button, confirmBox);
+  const done = lastReport
+    ? h("p", { class: "notice", role: "status", "data-testid": "bulk-report" }, lastReport.join("；"))
+    : null;
+  lastReport = null;
+  const bar = h("div", { class: "actions bulk-bar" }, done, count, button, confirmBox);
   return { box, bar };
 }
 
