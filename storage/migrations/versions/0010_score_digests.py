@@ -5,7 +5,7 @@ each HR member's own choice between a card per score and digests, and bulk decis
 digest card or the H5 ranking; the cards people opened by a click (what the escalation of
 unread messages asks; its rungs are deliveries). New tables only: nothing existing is locked or rewritten.
 
-Revision ID: 0013
+Revision ID: 0010
 Revises: 0009
 Create Date: 2026-12-07 20:34:38.503457
 """
@@ -20,7 +20,7 @@ import storage.base
 
 JSON = sa.JSON().with_variant(postgresql.JSONB(astext_type=sa.Text()), "postgresql")
 
-revision: str = "0013"
+revision: str = "0010"
 down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
