@@ -13,6 +13,8 @@ from datetime import datetime
 from typing import Any
 
 from services.card_actions.handle import CardActionResult, handle_card_action
+from services.escalation.reads import record_read
+from services.notify.policy import policy_from_settings
 from services.ops import metrics
 from storage.runtime import Runtime
 from storage.safe_input import JsonInputError, loads, problem_of
@@ -91,12 +93,16 @@ def answer_card_click(runtime: Runtime, click: CardClick, *, now: datetime) -> d
             params=click.params,
             now=now,
             lang=runtime.settings.NOTIFY_LANGUAGE,
+            policy=policy_from_settings(runtime.settings),
         )
     log.info(
         "card action %s",
         result.outcome,
         extra={"ctx": {"card": click.out_track_id, "user": click.user_id, "action": click.action}},
     )
+    # A click is how DingTalk tells us a card was read (escalation stops there).
+    with runtime.session_factory() as session:
+        record_read(session, click.out_track_id, click.user_id, now=now)
     answer = card_response(result)
     metrics.card_answered_since(started)
     return answer

@@ -29,6 +29,8 @@ DEFAULT_CARD_TEMPLATES: dict[str, str] = {
     "interviewer_briefing": "mi-interviewer-briefing-v1.schema",
     "feedback_request": "mi-feedback-request-v1.schema",
     "feedback_summary_hr": "mi-feedback-summary-hr-v1.schema",
+    # HR's score digest (issue 22)
+    "score_digest_hr": "mi-score-digest-hr-v1.schema",
 }
 
 

@@ -37,6 +37,7 @@ def _policy() -> BotPolicy:
             p.strip() for p in settings.CANDIDATE_SCORE_VISIBILITY.split(",") if p.strip()
         ),
         max_chars=settings.BOT_MESSAGE_MAX_CHARS,
+        score_notify_default=settings.HR_SCORE_NOTIFY,
     )
 
 

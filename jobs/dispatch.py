@@ -16,7 +16,7 @@ from jobs.queues import NOTIFY_QUEUE, queue
 from services.notify.catalog import OUTBOX
 from storage.outbox_dispatch import Dispatcher
 from storage.sync_models import OutboxEvent
-from storage.vocabulary import OUTBOX_FEEDBACK_SUBMITTED
+from storage.vocabulary import OUTBOX_BULK_DECISION_REQUESTED, OUTBOX_FEEDBACK_SUBMITTED
 
 log = logging.getLogger(__name__)
 LIVE_STATES = {"queued", "started", "deferred", "scheduled"}
@@ -32,6 +32,8 @@ WRITE_BACK = "jobs.writeback.process_decision_event"
 CALENDAR = "jobs.rounds.sync_round_event"
 # An interviewer's feedback from a card: written back to the EHR (the row is the record, no card).
 FEEDBACK_WRITE_BACK = "jobs.interviewers.write_back_feedback"
+# "Advance the N suggested" confirmed on a digest card: N decisions, then the card's update.
+BULK_DECISION = "jobs.digests.run_bulk_decision"
 
 
 def _job_for(write_back: bool, calendar: bool) -> str:
@@ -45,6 +47,7 @@ JOB_FOR_KIND: dict[str, str] = {
         if handling.write_back or handling.plan is not None
     },
     OUTBOX_FEEDBACK_SUBMITTED: FEEDBACK_WRITE_BACK,
+    OUTBOX_BULK_DECISION_REQUESTED: BULK_DECISION,
 }
 
 

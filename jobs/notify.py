@@ -46,7 +46,11 @@ def deliver_outbox_event(outbox_id: int) -> int:
         notifications.finish_outbox_event(session, outbox_id, error=error)
     if retryable:
         raise DeliveryIncomplete(error)
-    return sent
+    # A score may have opened or changed an HR digest: its first card goes out now rather than
+    # at the next tick of the digest sweep (later updates wait for the push interval).
+    from jobs.digests import push_due_digests
+
+    return sent + push_due_digests()
 
 
 def sweep_outbox_job() -> int:

@@ -65,4 +65,19 @@ REGISTRY: tuple[PeriodicJob, ...] = (
         every=timedelta(seconds=60),
         timeout_seconds=300,
     ),
+    # HR's score digests: a window's first card when it opens, the debounced updates after it.
+    PeriodicJob(
+        name="digest-push",
+        func="jobs.digests.push_due_digests_job",
+        every=timedelta(seconds=30),
+        queue=NOTIFY_QUEUE,
+        timeout_seconds=300,
+    ),
+    # Candidate messages that matter and stay unread: DING, DING by SMS, then an HR to-do.
+    PeriodicJob(
+        name="escalation-sweep",
+        func="jobs.escalation.escalate_unread_job",
+        every=timedelta(minutes=5),
+        timeout_seconds=300,
+    ),
 )

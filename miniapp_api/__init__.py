@@ -8,6 +8,7 @@ from miniapp_api import (
     context,
     routes_auth,
     routes_candidate,
+    routes_digests,
     routes_hr,
     routes_interviewer,
     routes_ops,
@@ -28,7 +29,8 @@ def _blueprint() -> Blueprint:
     api = Blueprint("miniapp_api", __name__, url_prefix=API_PREFIX)
     children = (routes_auth.bp, routes_candidate.bp, routes_hr.bp, routes_policies.bp)
     features = (routes_rounds.bp, routes_round_response.bp, routes_interviewer.bp, routes_ops.bp)
-    for child in (*children, *features):
+    features_22 = (routes_digests.bp,)  # HR's attention (issue 22)
+    for child in (*children, *features, *features_22):
         api.register_blueprint(child)
 
     @api.get("/openapi.json")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 
 class Model(BaseModel):
@@ -152,6 +152,9 @@ class ApplicationListQuery(Model):
     top_percent: float | None = Field(default=None, gt=0, le=100)
     page: int = Field(default=1, ge=1, le=100000)
     per_page: int = Field(default=20, ge=1, le=200)
+    scored_since: AwareDatetime | None = Field(
+        default=None, description="only scores published at or after this (RFC 3339)"
+    )
 
     @model_validator(mode="after")
     def _consistent(self) -> ApplicationListQuery:

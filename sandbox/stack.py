@@ -212,6 +212,9 @@ def _point_children_at(web_port: int, sandbox_port: int, ehr_port: int) -> None:
         ("DINGTALK_OAPI_BASE", local),
         ("EHR_BASE_URL", f"http://127.0.0.1:{ehr_port}"),
         ("MINIAPP_URL", f"http://127.0.0.1:{web_port}/app/"),
+        # The walkthrough starts with a card per score (steps 1-3); step 11 switches 李娜 to
+        # the digests that are the product's default, with the bot command, and pushes a batch.
+        ("HR_SCORE_NOTIFY", "each"),
     ):
         os.environ.setdefault(name, value)
     # prometheus-client's multiprocess mode, so that /metrics sums the web workers and the RQ

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 # The demo scenario's invitations date from 2026-11-16 (sandbox/ehr/scenario.py), so the sweep
@@ -12,6 +12,16 @@ SWEEP_AT = "2026-11-17T10:00:00+08:00"
 SWEEP_COMMAND = f"APP_ENV=development .venv/bin/flask --app wsgi reminders sweep --now {SWEEP_AT}"
 
 OPS_COMMAND = "APP_ENV=development .venv/bin/flask --app wsgi ops status"
+
+
+def digest_push_command(now: datetime | None = None) -> str:
+    """Push the digests due when the working window next opens (the defaults: 09:00-21:00 in
+    Shanghai, Chinese holidays off); a digest of a night's scores waits for it."""
+    from services.clock.quiet_hours import WorkingHours, next_window_open
+
+    hours = WorkingHours(start=time(9), end=time(21), tz=ZoneInfo("Asia/Shanghai"))
+    opens = next_window_open(now or datetime.now(UTC), hours) + timedelta(minutes=1)
+    return f"APP_ENV=development .venv/bin/flask --app wsgi digests push --now {opens.isoformat()}"
 
 
 def rounds_sweep_command(now: datetime | None = None) -> str:
@@ -68,5 +78,14 @@ Walkthrough (ten minutes, any browser; docs/walkthrough.md has the details):
        {app}#/admin/ops
        {OPS_COMMAND}
        curl -H 'Authorization: Bearer demo-metrics-token' http://127.0.0.1:{web_port}/metrics
+  11. A batch of AI interviews, as a digest: in 李娜's chat send 设置 通知 汇总 (the box under
+     her messages), then push 30 results for 门店店员（夜班）. 李娜 gets ONE 新成绩汇总 card
+     (counts, top candidates, 查看排名 / 推进建议的 N 人 with a confirmation), updated in
+     place; 王强, still 逐条, gets a card per candidate:
+       {inbox}hr_lina
+       curl -X POST {ehr}/_demo/batch -H 'Content-Type: application/json' -d '{{"count": 30}}'
+       {inbox}hr_wangqiang
+     Outside working hours (09:00-21:00 Shanghai) the digest waits for the window to open;
+     to see it now: {digest_push_command()}
   The HR side of the page: {app} -> pick 李娜 (hr_lina).
 """

@@ -1,6 +1,6 @@
 """The local cache of the EHR and the backend's own records."""
 
-from storage import action_models, models, round_models, sync_models
+from storage import action_models, attention_models, models, round_models, sync_models
 from storage.base import Base
 from storage.db import (
     DatabaseNotMigrated,
@@ -14,6 +14,7 @@ __all__ = [
     "Base",
     "DatabaseNotMigrated",
     "action_models",
+    "attention_models",
     "check_migrated",
     "make_engine",
     "make_session_factory",

@@ -13,7 +13,8 @@ from storage.base import Base, JSONType, utcnow
 from storage.sync_models import BigId
 
 DELIVERY_STATES = ("queued", "sent", "throttled", "failed", "undeliverable")
-DELIVERY_CHANNELS = ("card", "work_notice", "robot")
+# ding, sms and todo: the rungs of the escalation of an unread message (services/escalation/).
+DELIVERY_CHANNELS = ("card", "work_notice", "robot", "ding", "sms", "todo")
 
 
 class Delivery(Base):

@@ -133,6 +133,9 @@ OUTBOX_FEEDBACK_REMINDER: Final = "feedback.reminder_due"
 OUTBOX_FEEDBACK_SUBMITTED: Final = "feedback.submitted"
 OUTBOX_FEEDBACK_UPSERTED: Final = "feedback.upserted"
 OUTBOX_FEEDBACK_COMPLETE: Final = "feedback.complete"
+# HR confirmed "Advance the N suggested" on a digest card (issue 22): a job records the N
+# decisions, each like a single one, and the digest card reports the result.
+OUTBOX_BULK_DECISION_REQUESTED: Final = "decision.bulk_requested"
 
 OUTBOX_KINDS: Final = (
     OUTBOX_SCORE_PUBLISHED,
@@ -163,4 +166,5 @@ OUTBOX_KINDS: Final = (
     OUTBOX_FEEDBACK_SUBMITTED,
     OUTBOX_FEEDBACK_UPSERTED,
     OUTBOX_FEEDBACK_COMPLETE,
+    OUTBOX_BULK_DECISION_REQUESTED,
 )

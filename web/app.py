@@ -20,6 +20,7 @@ from miniapp_api import init_app as init_miniapp_api
 from storage.outbox_dispatch import install_outbox_dispatch
 from storage.runtime import Runtime, build_runtime
 from web import errors, h5, health, input_guard, metrics
+from web.cli_digests import digests as digests_cli
 from web.cli_dingtalk import dingtalk as dingtalk_cli
 from web.cli_ehr import ehr as ehr_cli
 from web.cli_ops import ops as ops_cli
@@ -73,6 +74,7 @@ def create_app(
     app.cli.add_command(ehr_cli)
     app.cli.add_command(dingtalk_cli)
     app.cli.add_command(reminders_cli)
+    app.cli.add_command(digests_cli)
     app.cli.add_command(ops_cli)
     init_miniapp_api(app)
     app.register_blueprint(dingtalk_callbacks_bp)

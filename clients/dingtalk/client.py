@@ -18,6 +18,7 @@ from clients.dingtalk.errors import (
 from clients.dingtalk.oapi import DingTalkUser, Oapi, SendResult
 from clients.dingtalk.openapi import CardDelivery, OpenApi, RobotSendResult
 from clients.dingtalk.ratelimit import RateLimiter
+from clients.dingtalk.reach import REMIND_BY_SMS, REMIND_IN_APP, ReachApi, TodoSpec
 from clients.dingtalk.tokens import TokenCache
 from config import Settings
 
@@ -36,6 +37,7 @@ class DingTalkClient:
         limiter: RateLimiter,
         agent_id: str,
         calendar: CalendarApi,
+        reach: ReachApi | None = None,
         throttle_retries: int = 10,
     ) -> None:
         self._openapi = openapi
@@ -46,6 +48,7 @@ class DingTalkClient:
         self._throttle_retries = throttle_retries
         # Calendar events and free/busy by userid (the calendar API itself wants unionIds).
         self.calendar = DingTalkCalendar(calendar, call=self._call, get_user=self.get_user)
+        self._reach = reach
 
     def _call(self, api: str, fn: Callable[[str], T]) -> T:
         refreshed = False
@@ -135,6 +138,27 @@ class DingTalkClient:
             lambda t: self._oapi.work_notice_result(t, self._agent_id, task_id),
         )
 
+    def _reach_api(self) -> ReachApi:
+        if self._reach is None:
+            raise RuntimeError("this client was built without the DING and to-do APIs")
+        return self._reach
+
+    def send_ding(self, user_id: str, content: str, *, sms: bool = False) -> str:
+        """A DING (in the app, or by SMS) to one user; its openDingId."""
+        reach, kind = self._reach_api(), REMIND_BY_SMS if sms else REMIND_IN_APP
+        return self._call("robot/ding/send", lambda t: reach.send_ding(t, user_id, content, kind))
+
+    def ding_read_by(self, open_ding_id: str) -> set[str]:
+        reach = self._reach_api()
+        return self._call(
+            "robot/ding/readStatuses/query", lambda t: reach.ding_read_by(t, open_ding_id)
+        )
+
+    def create_todo(self, user_id: str, spec: TodoSpec) -> str:
+        """A to-do in the user's DingTalk to-do list (the API names people by unionId)."""
+        reach, union_id = self._reach_api(), self.calendar.union_id(user_id)
+        return self._call("todo/tasks/create", lambda t: reach.create_todo(t, union_id, spec))
+
 
 def make_dingtalk_client(settings: Settings, redis: Redis) -> DingTalkClient:
     """Build the client from settings; `redis` holds the shared token and rate windows."""
@@ -158,5 +182,10 @@ def make_dingtalk_client(settings: Settings, redis: Redis) -> DingTalkClient:
         agent_id=settings.require("DINGTALK_AGENT_ID"),
         calendar=CalendarApi(
             settings.DINGTALK_API_BASE, timeout_seconds=settings.DINGTALK_TIMEOUT_SECONDS
+        ),
+        reach=ReachApi(
+            settings.DINGTALK_API_BASE,
+            robot_code=settings.require("DINGTALK_ROBOT_CODE"),
+            timeout_seconds=settings.DINGTALK_TIMEOUT_SECONDS,
         ),
     )

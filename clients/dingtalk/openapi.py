@@ -1,6 +1,6 @@
 """New-style API calls through the official `alibabacloud_dingtalk` SDK.
 
-One of the two modules that import `alibabacloud_dingtalk` (`calendar.py` is the other). Every
+One of the modules that import `alibabacloud_dingtalk` (with `calendar.py` and `reach.py`). Every
 call goes through `*_with_options` with explicit headers (the convenience forms send no token)
 and runtime options with timeouts and no automatic retries; failures become typed errors.
 """

@@ -145,7 +145,8 @@ def _block(block: dict[str, Any], data: dict[str, str], lang: str) -> str:
 
 
 def _button(button: dict[str, Any], data: dict[str, str], lang: str) -> str:
-    text = escape(label(button.get("label"), lang))
+    # A button label may name a card variable ("Advance the {advance_n} suggested").
+    text = escape(fill(label(button.get("label"), lang), data))
     style = escape(str(button.get("style", "default")))
     if button.get("type") == "link":
         href = escape(fill(str(button.get("url", "")), data))

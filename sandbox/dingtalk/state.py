@@ -157,6 +157,8 @@ class Store:
     event_subscription: dict[str, str] = field(default_factory=dict)
     calendar_events: dict[str, CalendarEvent] = field(default_factory=dict)
     calendar_client_tokens: dict[tuple[str, str], str] = field(default_factory=dict)
+    dings: dict[str, dict[str, Any]] = field(default_factory=dict)  # openDingId -> DING
+    todos: list[dict[str, Any]] = field(default_factory=list)
     next_task_id: int = 256271667526
 
 

@@ -41,6 +41,7 @@ class EhrState:
     decisions: list[dict[str, Any]] = field(default_factory=list)
     pushes: list[dict[str, Any]] = field(default_factory=list)
     seq: int = 0
+    batch_seq: int = 0  # candidates made by POST /_demo/batch so far
 
     def record(self, events: list[dict[str, Any]]) -> None:
         for e in events:
@@ -279,6 +280,22 @@ async def demo_events(request: web.Request) -> web.Response:
     return web.json_response({"events": len(events), "pushed": statuses})
 
 
+async def demo_batch(request: web.Request) -> web.Response:
+    """A batch of AI-interview results for one position, pushed like any change."""
+    from sandbox.ehr.batch import batch_events
+
+    state = request.app[STATE_KEY]
+    body = await request.json() if request.can_read_body else {}
+    position_id = str(body.get("position_id") or "pos-store-night")
+    count = max(1, min(int(body.get("count") or 20), 500))
+    start = state.batch_seq + 1
+    state.batch_seq += count
+    events = batch_events(position_id, count, start=start)
+    state.record(events)
+    statuses = await push(state, events)
+    return web.json_response({"candidates": count, "events": len(events), "pushed": statuses})
+
+
 async def demo_decisions(request: web.Request) -> web.Response:
     return web.json_response({"decisions": request.app[STATE_KEY].decisions})
 
@@ -305,6 +322,7 @@ def create_app(state: EhrState, org_path: str) -> web.Application:
     app.router.add_post("/interviews/{iv_id}/feedback", feedback)
     app.router.add_post("/_demo/scenario", demo_scenario)
     app.router.add_post("/_demo/events", demo_events)
+    app.router.add_post("/_demo/batch", demo_batch)
     app.router.add_get("/_demo/decisions", demo_decisions)
     app.router.add_get("/_demo/state", demo_state)
     return app

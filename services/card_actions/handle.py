@@ -33,9 +33,11 @@ from services.card_actions.click import (
 )
 from services.card_actions.followups import _approve, _extend, _flag, _remind, _review
 from services.decisions.decide import record_decision
+from services.digests import actions as digest_actions
 from services.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from services.interviewers import actions as interviewer_actions
 from services.invitations import actions as invitation_actions
+from services.notify.policy import NotifyPolicy
 from services.rounds import actions as round_actions
 from storage.action_models import Decision, Delivery
 from storage.db import unit_of_work
@@ -207,6 +209,33 @@ INTERVIEWER_HANDLERS: dict[str, Callable[..., CardActionResult]] = dict.fromkeys
 )
 # --- end ---
 
+# --- HR's score digest (services/digests/): the card belongs to one HR member, not an
+# application, so these find their digest by the card's outTrackId ---
+DIGEST_ACTIONS = ("digest_advance", "digest_confirm", "digest_cancel")
+
+
+def _digest_click(
+    session: Session,
+    action: str,
+    *,
+    out_track_id: str,
+    user_id: str,
+    now: datetime,
+    lang: str,
+    policy: NotifyPolicy | None,
+) -> CardActionResult:
+    if action == "digest_confirm":
+        return digest_actions.confirm(
+            session, out_track_id=out_track_id, user_id=user_id, now=now, lang=lang
+        )
+    if action == "digest_cancel":
+        return digest_actions.cancel(session, out_track_id=out_track_id, user_id=user_id, lang=lang)
+    if policy is None:
+        return notice("invalid", "notice_invalid", lang)
+    return digest_actions.ask_to_confirm(
+        session, out_track_id=out_track_id, user_id=user_id, policy=policy, lang=lang
+    )
+
 
 def handle_card_action(  # noqa: PLR0911 (one early route per kind of clicker)
     session: Session,
@@ -217,8 +246,22 @@ def handle_card_action(  # noqa: PLR0911 (one early route per kind of clicker)
     params: dict[str, Any],
     now: datetime,
     lang: str = "zh",
+    policy: NotifyPolicy | None = None,
 ) -> CardActionResult:
-    """Act on one card click by `user_id` and return the card state to answer DingTalk with."""
+    """Act on one card click by `user_id` and return the card state to answer DingTalk with.
+
+    `policy` (the company's notification policy) is needed by the digest card's buttons only.
+    """
+    if action in DIGEST_ACTIONS:
+        return _digest_click(
+            session,
+            action,
+            out_track_id=out_track_id[:MAX_PARAM_CHARS],
+            user_id=user_id,
+            now=now,
+            lang=lang,
+            policy=policy,
+        )
     if action in CANDIDATE_HANDLERS:  # the candidate's buttons (services/invitations/)
         track = out_track_id[:MAX_PARAM_CHARS]
         return CANDIDATE_HANDLERS[action](

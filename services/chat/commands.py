@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from services.access.sessions import identify_person, revoke_user_sessions
 from services.access.visibility import Viewer, application_scope, position_scope
+from services.digests.preferences import notify_setting_reply
 from services.ehr.local_changes import set_candidate_link
 from services.errors import DomainError, Forbidden
 from services.views.candidate import get_report_for_candidate, list_interviews_for_candidate
@@ -38,6 +39,9 @@ COMMANDS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("pending", "en", ("pending", "todo")),
     ("stats", "zh", ("统计",)),
     ("stats", "en", ("statistics", "stats")),
+    # 设置 通知 逐条|汇总: an HR member's own choice of score notifications (issue 22)
+    ("settings", "zh", ("设置",)),
+    ("settings", "en", ("settings", "setting")),
     ("help", "zh", ("帮助", "菜单")),
     ("help", "en", ("help", "?", "menu")),
 )
@@ -64,6 +68,7 @@ class BotPolicy:
     miniapp_url: str
     score_parts: frozenset[str]
     max_chars: int
+    score_notify_default: str = "digest"  # HR_SCORE_NOTIFY, what `设置 通知` reports when unset
 
 
 def parse_command(text: str, *, max_chars: int) -> Command:
@@ -73,7 +78,8 @@ def parse_command(text: str, *, max_chars: int) -> Command:
     lowered = cleaned.lower()
     for name, lang, spellings in COMMANDS:
         for spelling in spellings:
-            if lowered == spelling or (name == "stats" and lowered.startswith(spelling)):
+            takes_arg = name in ("stats", "settings")
+            if lowered == spelling or (takes_arg and lowered.startswith(spelling)):
                 return Command(name, cleaned[len(spelling) :].strip()[:60], lang)
     lang = "en" if cleaned.isascii() and cleaned else "zh"
     return Command("unknown", "", lang)
@@ -99,6 +105,11 @@ def _help(viewer: Viewer | None, lang: str) -> Reply:
         lines += [
             _tr(lang, "- 待处理：等待你决定的候选人", "- pending: applications awaiting you"),
             _tr(lang, "- 统计 岗位名：岗位成绩概况", "- stats <position>: a position summary"),
+            _tr(
+                lang,
+                "- 设置 通知 逐条|汇总：新成绩逐条推送，或按岗位汇总推送",
+                "- settings notify each|digest: a card per new score, or a digest per position",
+            ),
         ]
     lines.append(_tr(lang, "- 帮助：显示本说明", "- help: this list"))
     return Reply(_tr(lang, "帮助", "Help"), "\n".join(lines))
@@ -250,6 +261,16 @@ def _dispatch(
         return _pending(session, viewer, lang)
     if command.name == "stats" and viewer.is_staff:
         return _stats(session, viewer, command.arg, lang, now)
+    if command.name == "settings" and viewer.is_staff and viewer.staff_id:
+        title, text = notify_setting_reply(
+            session,
+            viewer.staff_id,
+            command.arg,
+            lang,
+            now=now,
+            default=policy.score_notify_default,
+        )
+        return Reply(title, text)
     return _help(viewer, lang)
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from cards import builders
 from cards.builders import Card
 from services.card_actions.click import label
+from services.digests.record import touch_digests_of
 from services.ehr.local_changes import record_local_change
 from services.notify.base import PlannedCard, outbox_event_of
 from services.notify.policy import NotifyPolicy
@@ -181,6 +182,8 @@ def plan_decision(session: Session, event: OutboxEvent, policy: NotifyPolicy) ->
     if decision is None or application is None:
         return []
     cards = _hr_score_copies(session, application.id)
+    # HR reading digests: the digest cards listing this application show the decision.
+    touch_digests_of(session, application.id, now=event.created_at)
     candidate = session.get(Candidate, application.candidate_id)
     if decision.writeback_state != "written" or candidate is None or candidate.deleted:
         return cards  # the candidate hears nothing the EHR has not accepted

@@ -18,6 +18,7 @@ from typing import Final
 from services.clock import cards as clock_cards
 from services.clock import manual_reminder
 from services.decisions import cards as decision_cards
+from services.digests import content as digest_content
 from services.interviewers import cards as interviewer_cards
 from services.invitations import cards as invitation_cards
 from services.notify import score_cards
@@ -25,6 +26,7 @@ from services.notify.base import Content, Planner
 from services.rounds import cards as round_cards
 from storage.vocabulary import (
     OUTBOX_BRIEFING_DUE,
+    OUTBOX_BULK_DECISION_REQUESTED,
     OUTBOX_DEADLINE_EXTENDED,
     OUTBOX_DEADLINE_KEPT,
     OUTBOX_DECISION_RECORDED,
@@ -117,6 +119,9 @@ OUTBOX: Final[dict[str, Handling]] = {
     OUTBOX_FEEDBACK_SUBMITTED: RECORD_ONLY,
     OUTBOX_FEEDBACK_UPSERTED: Handling(interviewer_cards.plan_feedback_upserted),
     OUTBOX_FEEDBACK_COMPLETE: Handling(interviewer_cards.plan_feedback_complete),
+    # --- HR's attention (services/digests/): "Advance the N suggested" confirmed on a digest
+    # card; jobs/digests.py records the decisions (each with its own outbox row and cards) ---
+    OUTBOX_BULK_DECISION_REQUESTED: RECORD_ONLY,
 }
 
 CARDS: Final[dict[str, CardKind]] = {
@@ -152,4 +157,6 @@ CARDS: Final[dict[str, CardKind]] = {
     "feedback_request": CardKind(interviewer_cards.build_feedback_request_card, "请提交面试反馈"),
     "feedback_reminder": CardKind(interviewer_cards.build_feedback_reminder_card, "面试反馈提醒"),
     "feedback_summary_hr": CardKind(interviewer_cards.build_summary_card, "面试反馈汇总"),
+    # --- HR's score digest (services/digests/), pushed by jobs/digests.py ---
+    "score_digest_hr": CardKind(digest_content.build_digest_card, "新成绩汇总"),
 }

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from config import Settings
 from services.access.score_visibility import parse_visibility
+from services.clock.quiet_hours import WorkingHours, working_hours_from_settings
 
 
 @dataclass(frozen=True)
@@ -20,12 +21,21 @@ class NotifyPolicy:
     # Card links must be https; development and tests run on http://127.0.0.1 (MINIAPP_URL, the
     # demo EHR's invitation links), so http is allowed there. See cards/links.py.
     allow_http_links: bool = False
+    # HR's score notifications (issue 22): a card per score, or a digest per position and
+    # window of working time (services/digests/). Plain values default to today's behaviour.
+    hr_score_notify: str = "each"
+    digest_window_minutes: int = 30
+    working_hours: WorkingHours | None = None
 
     def report_url(self, interview_id: str) -> str:
         return f"{self.miniapp_url.rstrip('/')}/#/interviews/{interview_id}"
 
     def hr_report_url(self, application_id: str) -> str:
         return f"{self.miniapp_url.rstrip('/')}/#/hr/applications/{application_id}"
+
+    def ranking_url(self, position_id: str, since: str) -> str:
+        """The H5 ranking of a position, filtered to the scores that landed since `since`."""
+        return f"{self.miniapp_url.rstrip('/')}/#/hr/positions/{position_id}?since={since}"
 
 
 def policy_from_settings(settings: Settings) -> NotifyPolicy:
@@ -41,4 +51,7 @@ def policy_from_settings(settings: Settings) -> NotifyPolicy:
         notify_candidate_on_reject=settings.NOTIFY_CANDIDATE_ON_REJECT,
         auto_reject=settings.POLICY_AUTO_REJECT,
         allow_http_links=not settings.is_production,
+        hr_score_notify=settings.HR_SCORE_NOTIFY,
+        digest_window_minutes=settings.HR_DIGEST_WINDOW_MINUTES,
+        working_hours=working_hours_from_settings(settings),
     )

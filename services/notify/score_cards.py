@@ -16,13 +16,15 @@ from cards import builders
 from cards.builders import Card, Dimension, ScoreView
 from cards.text import policy_reason
 from services.decisions.policy import PolicyConfig, evaluate_policy
+from services.digests.preferences import score_notify_modes
+from services.digests.record import add_to_digests
 from services.notify.base import PlannedCard, outbox_event_of
 from services.notify.policy import NotifyPolicy
 from services.notify.recipients import candidate_recipient, hr_owner_recipients
 from storage.action_models import Delivery
 from storage.models import Application, Candidate, Interview, Position, Score
 from storage.sync_models import OutboxEvent
-from storage.vocabulary import VISIBLE_SCORE_STATUSES
+from storage.vocabulary import OUTBOX_SCORE_REVISED, VISIBLE_SCORE_STATUSES
 
 HR_SCORE_PARTS = frozenset({"overall", "dimensions", "comments"})  # HR always see everything
 
@@ -52,16 +54,27 @@ def load_score_chain(session: Session, score_id: str) -> ScoreChain | None:
 
 
 def plan_score(session: Session, event: OutboxEvent, policy: NotifyPolicy) -> list[PlannedCard]:
-    """Plan the candidate's and every HR owner's card of a published or revised score."""
+    """Plan the candidate's card of a published or revised score, and each HR owner's: a card
+    of its own, or (HR reading digests) a line in their digest of the position."""
     chain = load_score_chain(session, event.entity_id)
     # Drafts never reach a notification, whatever the outbox says.
     if chain is None or chain.score.status not in VISIBLE_SCORE_STATUSES:
         return []
     key = f"score-{chain.score.id}"
     cards = [PlannedCard("score_candidate", candidate_recipient(chain.candidate), key)]
-    cards += [
-        PlannedCard("score_hr", r, key) for r in hr_owner_recipients(session, chain.position.id)
-    ]
+    owners = hr_owner_recipients(session, chain.position.id)
+    modes = score_notify_modes(session, [r.id for r in owners], policy.hr_score_notify)
+    add_to_digests(
+        session,
+        score_id=chain.score.id,
+        application_id=chain.application.id,
+        position_id=chain.position.id,
+        staff=[r for r in owners if modes[r.id] == "digest"],
+        landed_at=event.created_at,
+        revised=event.kind == OUTBOX_SCORE_REVISED,
+        policy=policy,
+    )
+    cards += [PlannedCard("score_hr", r, key) for r in owners if modes[r.id] == "each"]
     return cards
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, false, func, select
@@ -70,6 +71,9 @@ class ApplicationQuery:
     top_percent: float | None = None
     page: int = 1
     per_page: int = 20
+    # Only applications whose latest visible score was published at or after this (the H5
+    # ranking opened from a digest card shows that digest's window).
+    scored_since: datetime | None = None
 
 
 def list_positions_for_viewer(session: Session, viewer: Viewer) -> list[PositionSummary]:
@@ -116,6 +120,8 @@ def list_applications_for_position(
     base = base.add_columns(latest.c.overall, sort_value.label("sort_value"))
     if query.stage:
         base = base.where(Application.stage == query.stage)
+    if query.scored_since is not None:
+        base = base.where(latest.c.published_at >= query.scored_since)
     if query.interview_status:
         base = base.where(
             select(Interview.id)

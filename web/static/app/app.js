@@ -11,6 +11,7 @@ import {
 import * as rounds from "./rounds.js";
 import * as interviewer from "./interviewer.js";
 import * as ops from "./ops.js";
+import * as bulk from "./bulk.js";
 
 const FEATURES = [rounds, interviewer, ops];
 
@@ -198,6 +199,8 @@ async function viewApplications(id, params) {
   if (sort !== "overall") { q.set("sort", "dimension"); q.set("dimension", sort); }
   if (mode === "top") q.set("top", n);
   if (mode === "percent") q.set("top_percent", "20");
+  const since = params.get("since");
+  if (since) q.set("scored_since", since);
   const [data, stats, positions] = await Promise.all([
     api(`/hr/positions/${encodeURIComponent(id)}/applications?${q}`),
     api(`/hr/positions/${encodeURIComponent(id)}/stats`).catch(() => null),
@@ -205,7 +208,7 @@ async function viewApplications(id, params) {
   ]);
   const position = positions.items.find((p) => p.id === id);
   const go = (changes) => {
-    const next = new URLSearchParams({ mode, n, sort, page: "1", ...changes });
+    const next = new URLSearchParams({ mode, n, sort, page: "1", ...(since ? { since } : {}), ...changes });
     location.hash = `#/hr/positions/${encodeURIComponent(id)}?${next}`;
   };
   const radio = (value, text) => h("label", {},
@@ -224,8 +227,9 @@ async function viewApplications(id, params) {
           (stats ? stats.dimensions : []).map((d) => h("option", { value: d.key, selected: sort === d.key }, d.label))))));
   const pages = Math.max(1, Math.ceil(data.total / data.per_page));
   const offset = (data.page - 1) * data.per_page;
+  const picker = bulk.selection(id, () => viewApplications(id, params));
   const list = data.items.length ? h("ol", { class: "list", "aria-label": t("applications") }, data.items.map((a, i) =>
-    h("li", {}, h("a", { class: "row-link", href: `#/hr/applications/${encodeURIComponent(a.application_id)}` },
+    h("li", { class: "bulk-row" }, picker.box(a), h("a", { class: "row-link", href: `#/hr/applications/${encodeURIComponent(a.application_id)}` },
       h("span", { class: "rank", "aria-hidden": "true" }, String(offset + i + 1)),
       h("div", { class: "row-main" }, h("div", { class: "row-title" }, a.candidate_name),
         h("div", { class: "row-sub" }, [label(a.education), label(a.stage)].filter(Boolean).join(" · "))),
@@ -235,7 +239,9 @@ async function viewApplications(id, params) {
     h("section", { class: "card", "aria-label": t("applications") },
       h("p", { class: "row-sub", role: "status" }, t("total", data.total),
         data.cutoff ? ` · ${t("cutoff", data.cutoff)}` : ""),
+      bulk.sinceNote(id, since),
       list,
+      data.items.length ? picker.bar : null,
       pages > 1 ? h("div", { class: "pager" },
         h("button", { type: "button", class: "btn", disabled: data.page <= 1, onclick: () => go({ page: String(page - 1) }) }, t("prev")),
         h("span", {}, t("pageOf", data.page, pages)),
