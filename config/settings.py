@@ -11,6 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from config.settings_bot import BotSettings
 from config.settings_clock import ClockSettings
 from config.settings_ehr import EhrSyncSettings
+from config.settings_imports import ImportSettings
 from config.settings_infra import InfraSettings
 from config.settings_miniapp import MiniAppSettings
 from config.settings_notify import NotifySettings
@@ -95,6 +96,7 @@ class Settings(
     NotifySettings,
     ClockSettings,
     RoundsSettings,
+    ImportSettings,
     OpsSettings,
     InfraSettings,
     BaseSettings,

@@ -22,6 +22,7 @@ from storage.runtime import Runtime, build_runtime
 from web import errors, h5, health, input_guard, metrics
 from web.cli_dingtalk import dingtalk as dingtalk_cli
 from web.cli_ehr import ehr as ehr_cli
+from web.cli_imports import imports as imports_cli
 from web.cli_ops import ops as ops_cli
 from web.cli_reminders import reminders as reminders_cli
 from web.ehr_webhook import bp as ehr_webhook_bp
@@ -74,6 +75,7 @@ def create_app(
     app.cli.add_command(dingtalk_cli)
     app.cli.add_command(reminders_cli)
     app.cli.add_command(ops_cli)
+    app.cli.add_command(imports_cli)
     init_miniapp_api(app)
     app.register_blueprint(dingtalk_callbacks_bp)
     return app
