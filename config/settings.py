@@ -8,6 +8,7 @@ from typing import Any
 from pydantic import Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from config.settings_ats import AtsSettings
 from config.settings_bot import BotSettings
 from config.settings_clock import ClockSettings
 from config.settings_ehr import EhrSyncSettings
@@ -97,6 +98,7 @@ class Settings(
     ClockSettings,
     RoundsSettings,
     ImportSettings,
+    AtsSettings,
     OpsSettings,
     InfraSettings,
     BaseSettings,
