@@ -15,21 +15,18 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.ehr.contract import Rejection, parse_event
 from services.imports import fields as f
+from services.imports.cache import CachedScore, ImportCache
 from services.imports.rows import Problem
-from storage.models import Application, Candidate, Interview, Position, Score
 
 IMPORTED_FROM = "imported_from"
-QUERY_CHUNK = 1000
 CREATE, UPDATE, UNCHANGED = "create", "update", "unchanged"
 VALIDATION_TIME = "2026-01-01T00:00:00+00:00"  # events get their time when applied
 
@@ -50,80 +47,13 @@ class Plan:
     problems: list[Problem] = field(default_factory=list)
 
 
-def _chunks(values: list[str]) -> Iterable[list[str]]:
-    for start in range(0, len(values), QUERY_CHUNK):
-        yield values[start : start + QUERY_CHUNK]
-
-
-class _Cache:
-    """The cached entities the rows refer to, loaded a chunk of keys at a time."""
-
-    def __init__(self, session: Session, rows: list[dict[str, Any]]) -> None:
-        self.session = session
-        live_positions = session.scalars(select(Position).where(Position.deleted.is_(False)))
-        self.positions = {p.id: p for p in live_positions}
-        self.titles: dict[str, list[Position]] = {}
-        for p in self.positions.values():
-            self.titles.setdefault(f.normalise(p.title), []).append(p)
-        values = [r["values"] for r in rows]
-        mobiles = sorted({v["mobile"] for v in values if v.get("mobile")})
-        ids = sorted({v["candidate_id"] for v in values if v.get("candidate_id")})
-        self.candidates: dict[str, Candidate] = {}
-        self.by_mobile: dict[str, Candidate] = {}
-        for column, keys in ((Candidate.mobile, mobiles), (Candidate.id, ids)):
-            for chunk in _chunks(keys):
-                for c in session.scalars(select(Candidate).where(column.in_(chunk))):
-                    self.candidates[c.id] = c
-                    if c.mobile and not c.deleted:
-                        self.by_mobile.setdefault(c.mobile, c)
-        self.applications: dict[tuple[str, str], Application] = {}
-        self.interviews: dict[str, list[Interview]] = {}
-        self.scores: dict[str, Score] = {}
-        self._load_children(sorted(self.candidates))
-
-    def _load_children(self, candidate_ids: list[str]) -> None:
-        live = Application.deleted.is_(False)
-        application_ids: list[str] = []
-        for chunk in _chunks(candidate_ids):
-            by_candidate = select(Application).where(Application.candidate_id.in_(chunk), live)
-            for a in self.session.scalars(by_candidate.order_by(Application.id)):
-                self.applications.setdefault((a.candidate_id, a.position_id), a)
-                application_ids.append(a.id)
-        interview_ids: list[str] = []
-        for chunk in _chunks(application_ids):
-            ai_rounds = select(Interview).where(
-                Interview.application_id.in_(chunk),
-                Interview.kind == "ai",
-                Interview.deleted.is_(False),
-            )
-            for i in self.session.scalars(ai_rounds):
-                self.interviews.setdefault(i.application_id, []).append(i)
-                interview_ids.append(i.id)
-        for chunk in _chunks(interview_ids):
-            scored = select(Score).where(Score.interview_id.in_(chunk), Score.deleted.is_(False))
-            for s in self.session.scalars(scored.order_by(Score.version)):
-                self.scores[s.interview_id] = s  # the latest version last
-
-    def position(self, key: str) -> Position | str:
-        """The position a cell names by id or title, or the reason it names none."""
-        if key in self.positions:
-            return self.positions[key]
-        found = self.titles.get(f.normalise(key), [])
-        if len(found) == 1:
-            return found[0]
-        if found:
-            ids = ", ".join(sorted(p.id for p in found))
-            return f"several positions are titled {key!r} ({ids}): write the position id"
-        return f"no position has the id or title {key!r}"
-
-
 class Planner:
     """Plans rows one by one, remembering what earlier rows of the file create."""
 
     def __init__(
         self, session: Session, rows: list[dict[str, Any]], *, secret: str, source: str
     ) -> None:
-        self.cache = _Cache(session, rows)
+        self.cache = ImportCache(session, rows)
         self.secret = secret.encode()
         self.source = source
         self.planned: dict[str, int] = {}  # "kind:id" planned in this file -> row number
@@ -142,14 +72,15 @@ class Planner:
     def add(self, item: dict[str, Any], headers: dict[str, str]) -> None:
         """Plan one read row, or note why it cannot be imported."""
         number, values = item["row"], item["values"]
-        position = self.cache.position(values["position"])
-        if isinstance(position, str):
-            self.plan.problems.append(Problem(number, headers[f.POSITION], position))
+        position_id = self.cache.position(values["position"])
+        if not isinstance(position_id, str):
+            reason = _no_position(values["position"], position_id)
+            self.plan.problems.append(Problem(number, headers[f.POSITION], reason))
             return
         row = RowPlan(number, UNCHANGED, "", "")
         self.pending = {}
         candidate_id = self._candidate(row, values)
-        application_id = self._application(row, values, candidate_id, position.id)
+        application_id = self._application(row, values, candidate_id, position_id)
         interview_id = self._interview(row, values, application_id)
         key = f"score:{interview_id}"
         if key in self.planned:
@@ -203,7 +134,7 @@ class Planner:
     ) -> str:
         found = self.cache.applications.get((candidate_id, position_id))
         if found is not None:
-            return found.id
+            return found
         entity_id = self._id("a", candidate_id, position_id)
         if f"application:{entity_id}" not in self.planned:
             data = {
@@ -263,6 +194,12 @@ class Planner:
         return None
 
 
+def _no_position(key: str, ids: list[str] | None) -> str:
+    if ids:
+        return f"several positions are titled {key!r} ({', '.join(ids)}): write the position id"
+    return f"no position has the id or title {key!r}"
+
+
 def _invalid(events: list[dict[str, Any]]) -> str | None:
     """What the contract's validation would reject in a row's events (as the webhook would)."""
     for event in events:
@@ -272,11 +209,11 @@ def _invalid(events: list[dict[str, Any]]) -> str | None:
     return None
 
 
-def _score_changes(score: Score, data: dict[str, Any]) -> list[str]:
+def _score_changes(score: CachedScore, data: dict[str, Any]) -> list[str]:
     """The content fields of a cached score that `data` would change."""
-    dims = [(d.key, d.label, d.score, d.max_score) for d in score.dimensions]
+    dims = score.dimensions
     new_dims = [(d["key"], d["label"], d["score"], d["max_score"]) for d in data["dimensions"]]
-    comments = [(c.author, c.text) for c in score.comments]
+    comments = score.comments
     new_comments = [(c["author"], c["text"]) for c in data["comments"]]
     changed = []
     if score.overall != data["overall"]:
