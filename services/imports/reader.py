@@ -199,5 +199,7 @@ def _table(
 
 
 def _header_text(value: Cell, index: int) -> str:
-    text = "" if value is None or isinstance(value, FormulaWithoutValue) else str(value).strip()
+    text = "" if value is None or isinstance(value, FormulaWithoutValue) else str(value)
+    # Stored as JSON keys (the mapping): what PostgreSQL cannot store never gets that far.
+    text = text.replace("\x00", "").strip()[:200]
     return text or f"column {index + 1}"

@@ -83,3 +83,16 @@ def test_an_unreadable_file_is_a_clear_400(client: FlaskClient, org: Org) -> Non
         response = upload(client, org.admin, content, name)
         assert response.status_code == 400
         assert response.json["error"]["code"] == "bad_format"
+
+
+def test_nul_characters_in_headers_and_cells_are_never_a_500(client: FlaskClient, org: Org) -> None:
+    headers = ["姓名\x00", "手机号", "岗位", "面试时间", "综合得分"]
+    rows = [["张\x00三", "13900000001", "仓库拣货员", "2026-11-18 14:30", 80]]
+    content = csv_bytes(headers, rows, encoding="utf-8")
+
+    response = upload(client, org.admin, content, "nul.csv")
+
+    assert response.status_code == 201, response.json
+    assert [c["header"] for c in response.json["columns"]][0] == "姓名"
+    assert response.json["counts"]["rejected"] == 1
+    assert "NUL" in response.json["rejected"][0]["reason"]
