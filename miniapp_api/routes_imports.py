@@ -45,6 +45,7 @@ class RowOut(Model):
     action: str = Field(description="create | update | unchanged")
     candidate_id: str
     score_id: str
+    name: str = Field(description="the candidate's name as the row gives it")
     changes: list[str]
 
 

@@ -37,6 +37,7 @@ class RowPlan:
     action: str
     candidate_id: str
     score_id: str
+    name: str = ""
     changes: list[str] = field(default_factory=list)
     events: list[dict[str, Any]] = field(default_factory=list)
 
@@ -77,7 +78,7 @@ class Planner:
             reason = _no_position(values["position"], position_id)
             self.plan.problems.append(Problem(number, headers[f.POSITION], reason))
             return
-        row = RowPlan(number, UNCHANGED, "", "")
+        row = RowPlan(number, UNCHANGED, "", "", name=values["name"])
         self.pending = {}
         candidate_id = self._candidate(row, values)
         application_id = self._application(row, values, candidate_id, position_id)

@@ -70,7 +70,7 @@ function resultCards(preview) {
       h("div", { class: "row-title" }, `${t("impRow", p.row)} · ${p.column || "–"}`), h("div", { class: "row-sub" }, p.reason)))))) : null;
   const items = card(t("impItems"), h("ul", { class: "list" }, preview.items.slice(0, 200).map((r) =>
     h("li", { class: "row-link" }, h("div", { class: "row-main" },
-      h("div", { class: "row-title" }, `${t("impRow", r.row)} · ${r.candidate_id}`),
+      h("div", { class: "row-title" }, `${t("impRow", r.row)} · ${r.name} · ${r.candidate_id}`),
       h("div", { class: "row-sub" }, r.changes.join(", ") || "–")),
     badge(r.action === "unchanged" ? "completed" : "scheduled", t(ACTION_TEXT[r.action]))))));
   return [summary, rejected, items];
