@@ -139,6 +139,27 @@ def _plan(
     return plan_rows(session, rows, headers, secret=secret, source=mapping)
 
 
+def _stored(
+    preview: Preview, rows: list[dict[str, Any]], plan: Plan, *, by: str, now: datetime
+) -> ScoreImport:
+    """The record of a preview, which `apply_import` plans again and applies."""
+    return ScoreImport(
+        id=preview.import_id,
+        filename=preview.filename,
+        file_format=preview.file_format,
+        encoding=preview.encoding,
+        mapping_name=preview.mapping,
+        columns={c.header: c.field for c in preview.columns},
+        status="previewed",
+        rows=rows,
+        rejected=[p.__dict__ for p in plan.problems],
+        summary=preview.counts,
+        result=None,
+        created_by=by,
+        created_at=now,
+    )
+
+
 def preview_import(
     session: Session,
     actor: Viewer | str,
@@ -184,23 +205,7 @@ def preview_import(
         preview.items, preview.rejected = plan.rows[:MAX_LISTED], plan.problems[:MAX_LISTED]
         if store:
             preview.import_id = f"imp-{uuid.uuid4().hex[:24]}"
-            session.add(
-                ScoreImport(
-                    id=preview.import_id,
-                    filename=preview.filename,
-                    file_format=table.file_format,
-                    encoding=table.encoding,
-                    mapping_name=mapping,
-                    columns={c.header: c.field for c in resolved},
-                    status="previewed",
-                    rows=rows,
-                    rejected=[p.__dict__ for p in plan.problems],
-                    summary=preview.counts,
-                    result=None,
-                    created_by=by,
-                    created_at=now,
-                )
-            )
+            session.add(_stored(preview, rows, plan, by=by, now=now))
     return preview
 
 
