@@ -101,3 +101,48 @@ def test_unknown_headers_ask_for_a_mapping_then_the_given_one_is_used(
     assert second.json["status"] == "previewed"
     assert second.json["counts"]["create"] == 1
     assert {c["header"]: c["origin"] for c in second.json["columns"]}["报考岗位"] == "given"
+
+
+def test_a_mapping_saved_on_apply_answers_the_next_export_of_that_source(
+    client: FlaskClient, org: Org
+) -> None:
+    from tests.imports.conftest import apply
+
+    headers = ["候选人", "联系方式", "报考岗位", "测评日期", "AI 总评分"]
+    first_rows = [["张三", "13900000001", "仓库拣货员", "2026/11/18 14:30", "88分"]]
+    columns = {
+        "联系方式": "mobile",
+        "报考岗位": "position",
+        "测评日期": "interviewed_at",
+        "AI 总评分": "overall",
+    }
+    first = upload(
+        client,
+        org.admin,
+        csv_bytes(headers, first_rows, encoding="gbk"),
+        "a.csv",
+        mapping="vendor-x",
+        columns=columns,
+    ).json
+    assert apply(client, org.admin, first["import_id"]).status_code == 200
+
+    next_rows = [["李四", "13900000002", "仓库拣货员", "2026/11/25 10:00", "75"]]
+    later = upload(
+        client,
+        org.admin,
+        csv_bytes(headers, next_rows, encoding="gbk"),
+        "b.csv",
+        mapping="vendor-x",
+    ).json
+
+    assert later["status"] == "previewed"
+    assert {c["header"]: c["origin"] for c in later["columns"]}["报考岗位"] == "saved"
+    assert later["counts"]["create"] == 1
+    other = upload(
+        client,
+        org.admin,
+        csv_bytes(headers, next_rows, encoding="gbk"),
+        "b.csv",
+        mapping="another-vendor",
+    ).json
+    assert other["status"] == "needs_mapping"
