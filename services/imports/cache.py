@@ -94,10 +94,42 @@ class ImportCache:
                     self.candidates[c.id] = c
                     if c.mobile and not c.deleted:
                         self.by_mobile.setdefault(c.mobile, c)
+        self.by_name_position: dict[tuple[str, str], set[str]] = {}
+        self._load_without_mobile(sorted({v["name"] for v in values}), columns)
         self.applications: dict[tuple[str, str], str] = {}
         self.interviews: dict[str, list[CachedInterview]] = {}
         self.scores: dict[str, CachedScore] = {}
         self._load_children(sorted(self.candidates))
+
+    def _load_without_mobile(self, names: list[str], columns: tuple[Any, ...]) -> None:
+        """Candidates a source without mobiles gave (DingTalk's recruiting module), by name and
+        the positions they applied to: a row names them only so."""
+        for chunk in _chunks(names):
+            query = (
+                select(*columns, Application.position_id)
+                .join(Application, Application.candidate_id == Candidate.id)
+                .where(
+                    Candidate.name.in_(chunk),
+                    Candidate.mobile.is_(None),
+                    ~Candidate.deleted,
+                    ~Application.deleted,
+                )
+            )
+            for row in self.session.execute(query):
+                c = CachedCandidate(*row[:-1])
+                self.candidates[c.id] = c
+                self.by_name_position.setdefault((c.name, row[-1]), set()).add(c.id)
+
+    def candidate_for(self, values: dict[str, Any], position_id: str) -> CachedCandidate | None:
+        """The cached candidate a row names: by id, by mobile, else the one candidate without
+        a mobile of that name who applied to that position."""
+        if values.get("candidate_id"):
+            return self.candidates.get(values["candidate_id"])
+        found = self.by_mobile.get(values.get("mobile") or "")
+        if found is not None:
+            return found
+        named = self.by_name_position.get((values["name"], position_id), set())
+        return self.candidates[next(iter(named))] if len(named) == 1 else None
 
     def _load_children(self, candidate_ids: list[str]) -> None:
         application_ids: list[str] = []

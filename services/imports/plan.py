@@ -80,7 +80,7 @@ class Planner:
             return
         row = RowPlan(number, UNCHANGED, "", "", name=values["name"])
         self.pending = {}
-        candidate_id = self._candidate(row, values)
+        candidate_id = self._candidate(row, values, position_id)
         application_id = self._application(row, values, candidate_id, position_id)
         interview_id = self._interview(row, values, application_id)
         key = f"score:{interview_id}"
@@ -110,11 +110,9 @@ class Planner:
         elif row.action != CREATE:
             row.action = UPDATE
 
-    def _candidate(self, row: RowPlan, values: dict[str, Any]) -> str:
+    def _candidate(self, row: RowPlan, values: dict[str, Any], position_id: str) -> str:
         given, mobile = values.get("candidate_id"), values.get("mobile")
-        found = (
-            self.cache.candidates.get(given) if given else self.cache.by_mobile.get(mobile or "")
-        )
+        found = self.cache.candidate_for(values, position_id)
         entity_id = found.id if found else given or self._id("c", mobile or "")
         row.candidate_id = entity_id
         data = {"name": values["name"], "mobile": mobile, "email": values.get("email")}

@@ -173,3 +173,40 @@ def test_a_decision_is_kept_locally_and_says_it_was_not_written_back(
     application = session.get(Application, "ats-a-flow_01")
     # Advanced from screening in the cache at once; the recruiting module still says screening.
     assert application is not None and application.stage == "ai_interview"
+
+
+def test_the_vendor_export_adds_scores_to_the_recruiting_modules_candidates(
+    ats_runtime: Runtime, session: Session
+) -> None:
+    """The module has no scores and no mobiles: the import finds its candidate by name and the
+    position applied to, and hangs the AI interview and score on the module's application."""
+    import base64
+
+    from tests.imports.conftest import ZH_HEADERS, csv_bytes
+
+    run_pull(ats_runtime)
+    admin = f.staff(session, "st-admin", "admin", uid="admin_chengang")
+    session.commit()
+    client = create_app(runtime=ats_runtime, test_config={"TESTING": True}).test_client()
+    row = [1, "张伟", "13800130001", "门店店员（夜班）", "2026-11-20 10:00", 84, 80, 88, "好"]
+    content = csv_bytes(ZH_HEADERS, [row], encoding="gbk")
+    auth = {"Authorization": f"Bearer {f.token_for(staff_row=admin)}"}
+
+    preview = client.post(
+        "/api/v1/admin/imports",
+        json={"filename": "s.csv", "content_base64": base64.b64encode(content).decode()},
+        headers=auth,
+    ).json
+    applied = client.post(f"/api/v1/admin/imports/{preview['import_id']}/apply", headers=auth)
+
+    assert preview["items"][0]["candidate_id"] == "ats-c-atscand_01"
+    assert applied.status_code == 200
+    session.expire_all()
+    interviews = session.scalars(
+        select(Interview).where(Interview.application_id == "ats-a-flow_01")
+    ).all()
+    assert [i.kind for i in interviews] == ["ai"]
+    published = session.scalars(
+        select(OutboxEvent).where(OutboxEvent.kind == "score.published")
+    ).all()
+    assert len(published) == 1
