@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 
 class AtsSettings(BaseModel):
@@ -19,3 +19,9 @@ class AtsSettings(BaseModel):
     # The DingTalk userid the recruiting API's calls are made on behalf of (`opUserId`): an
     # HR admin of the recruiting module. Required with EHR_SOURCE=dingtalk_ats.
     DINGTALK_ATS_OP_USER_ID: str | None = Field(default=None, max_length=64)
+
+    @model_validator(mode="after")
+    def _ats_needs_its_operator(self) -> AtsSettings:
+        if self.EHR_SOURCE == "dingtalk_ats" and not self.DINGTALK_ATS_OP_USER_ID:
+            raise ValueError("EHR_SOURCE=dingtalk_ats needs DINGTALK_ATS_OP_USER_ID")
+        return self

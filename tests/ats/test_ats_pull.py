@@ -210,3 +210,10 @@ def test_the_vendor_export_adds_scores_to_the_recruiting_modules_candidates(
         select(OutboxEvent).where(OutboxEvent.kind == "score.published")
     ).all()
     assert len(published) == 1
+
+
+def test_the_recruiting_source_without_its_operator_stops_at_start() -> None:
+    from config.settings import SettingsError, load_settings
+
+    with pytest.raises(SettingsError, match="DINGTALK_ATS_OP_USER_ID"):
+        load_settings(APP_ENV="development", EHR_SOURCE="dingtalk_ats", _env_file=None)
