@@ -137,11 +137,11 @@ class _Window:
 
 def parse_cursor(value: str | None, now_ms: int) -> _Window:
     """The window a stored cursor continues, or the next one from its end to now."""
-    if not value:
-        return _Window(0, now_ms)
-    parts = value.split(":", 3)
+    parts = (value or "").split(":", 3)
     if len(parts) != 4 or parts[0] != CURSOR_PREFIX or not parts[1].isdigit():
-        raise ValueError(f"not a DingTalk ATS cursor: {value[:60]!r}")
+        # None, or the EHR feed's cursor left by the source used before: read everything (the
+        # events already applied are duplicates by id).
+        return _Window(0, now_ms)
     if parts[2] == "":
         return _Window(max(0, int(parts[1]) - OVERLAP_MS), now_ms)
     return _Window(int(parts[1]), int(parts[2]), parts[3] or None)

@@ -217,3 +217,15 @@ def test_the_recruiting_source_without_its_operator_stops_at_start() -> None:
 
     with pytest.raises(SettingsError, match="DINGTALK_ATS_OP_USER_ID"):
         load_settings(APP_ENV="development", EHR_SOURCE="dingtalk_ats", _env_file=None)
+
+
+def test_a_cursor_left_by_the_ehr_feed_starts_the_module_from_the_beginning(
+    ats_runtime: Runtime, session: Session
+) -> None:
+    session.add(SyncCursor(name=FEED_CURSOR, cursor="c-1042"))
+    session.commit()
+
+    progress = run_pull(ats_runtime)
+
+    assert progress.pages == 4
+    assert _count(session, Application) == FLOWS
