@@ -8,10 +8,12 @@ from typing import Any
 from pydantic import Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from config.settings_ats import AtsSettings
 from config.settings_bot import BotSettings
 from config.settings_clock import ClockSettings
 from config.settings_digest import DigestSettings
 from config.settings_ehr import EhrSyncSettings
+from config.settings_imports import ImportSettings
 from config.settings_infra import InfraSettings
 from config.settings_miniapp import MiniAppSettings
 from config.settings_notify import NotifySettings
@@ -97,6 +99,8 @@ class Settings(
     ClockSettings,
     RoundsSettings,
     DigestSettings,
+    ImportSettings,
+    AtsSettings,
     OpsSettings,
     InfraSettings,
     BaseSettings,

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 
 from redis.exceptions import LockError
 
+from clients.dingtalk import make_dingtalk_client
 from clients.ehr import EhrClient
 from jobs import context
 from jobs.process import bulk_gc
@@ -49,7 +50,8 @@ def iter_pull(
         raise PullAlreadyRunning("another EHR pull is running")
     own_client: EhrClient | None = None
     if client is None:
-        client = own_client = EhrClient.from_settings(runtime.settings)
+        client = _source_feed(runtime)
+        own_client = client if isinstance(client, EhrClient) else None
     session = runtime.session_factory()
     try:
         yield from pull_changes(
@@ -69,6 +71,15 @@ def iter_pull(
             lock.release()
         except LockError:
             log.warning("EHR pull lock expired before release")
+
+
+def _source_feed(runtime: Runtime) -> ChangeFeed:
+    """The feed EHR_SOURCE names: the EHR's change feed, or DingTalk's recruiting module."""
+    settings = runtime.settings
+    if settings.EHR_SOURCE == "dingtalk_ats":
+        dingtalk = make_dingtalk_client(settings, runtime.redis)
+        return dingtalk.ats_feed(settings.require("DINGTALK_ATS_OP_USER_ID"))
+    return EhrClient.from_settings(settings)
 
 
 def run_pull(runtime: Runtime, *, full: bool = False, force: bool = False) -> PullProgress:

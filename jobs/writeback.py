@@ -16,10 +16,11 @@ from clients.ehr import EhrClient, EhrConflict, EhrError, EhrTransientError
 from jobs import context
 from jobs.notify import deliver_outbox_event
 from services.decisions import cards as decision_cards
-from services.decisions.cards import Writeback
+from services.decisions.cards import NOT_WRITTEN, Writeback
 from storage.vocabulary import OUTBOX_DEADLINE_EXTENDED, OUTBOX_REQUIREMENT_REVIEWED
 
 log = logging.getLogger(__name__)
+NOT_WRITTEN_REASON = "not written back: the source has no decision API"
 
 
 def _call_ehr(ehr: EhrClient, work: Writeback) -> None:
@@ -57,8 +58,15 @@ def write_back(outbox_id: int) -> str:
         work = decision_cards.get_writeback(session, outbox_id)
     if work is None or work.done:
         return "skipped"
-    ehr = EhrClient.from_settings(ctx.runtime.settings)
     now = datetime.now(UTC)
+    if ctx.runtime.settings.EHR_SOURCE == "dingtalk_ats":
+        # DingTalk's recruiting module takes no decisions from outside: kept here, and said.
+        with ctx.runtime.session_factory() as session:
+            decision_cards.record_writeback_result(
+                session, work, state=NOT_WRITTEN, now=now, error=NOT_WRITTEN_REASON
+            )
+        return NOT_WRITTEN
+    ehr = EhrClient.from_settings(ctx.runtime.settings)
     state, error, stage = "written", None, None
     try:
         _call_ehr(ehr, work)

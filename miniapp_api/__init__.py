@@ -10,6 +10,7 @@ from miniapp_api import (
     routes_candidate,
     routes_digests,
     routes_hr,
+    routes_imports,
     routes_interviewer,
     routes_ops,
     routes_policies,
@@ -28,9 +29,15 @@ CORS_METHODS = "GET, POST, PUT, OPTIONS"
 def _blueprint() -> Blueprint:
     api = Blueprint("miniapp_api", __name__, url_prefix=API_PREFIX)
     children = (routes_auth.bp, routes_candidate.bp, routes_hr.bp, routes_policies.bp)
-    features = (routes_rounds.bp, routes_round_response.bp, routes_interviewer.bp, routes_ops.bp)
-    features_22 = (routes_digests.bp,)  # HR's attention (issue 22)
-    for child in (*children, *features, *features_22):
+    features = (
+        routes_rounds.bp,
+        routes_round_response.bp,
+        routes_interviewer.bp,
+        routes_ops.bp,
+        routes_imports.bp,
+        routes_digests.bp,
+    )
+    for child in (*children, *features):
         api.register_blueprint(child)
 
     @api.get("/openapi.json")

@@ -24,6 +24,7 @@ ERROR_TEXT = {
     403: "the caller's role may not use this endpoint",
     404: "not found, or outside the caller's scope",
     409: "conflicts with the application's current state",
+    413: "the upload is over IMPORT_MAX_BYTES or IMPORT_MAX_ROWS",
     429: "rate limited; see Retry-After",
     503: "DingTalk is unavailable; retry later",
 }

@@ -12,6 +12,10 @@ SWEEP_AT = "2026-11-17T10:00:00+08:00"
 SWEEP_COMMAND = f"APP_ENV=development .venv/bin/flask --app wsgi reminders sweep --now {SWEEP_AT}"
 
 OPS_COMMAND = "APP_ENV=development .venv/bin/flask --app wsgi ops status"
+IMPORT_COMMAND = (
+    "APP_ENV=development .venv/bin/flask --app wsgi import scores"
+    " sandbox/samples/ai_vendor_scores.csv --mapping ai-vendor"
+)
 
 
 def digest_push_command(now: datetime | None = None) -> str:
@@ -87,5 +91,11 @@ Walkthrough (ten minutes, any browser; docs/walkthrough.md has the details):
        {inbox}hr_wangqiang
      Outside working hours (09:00-21:00 Shanghai) the digest waits for the window to open;
      to see it now: {digest_push_command()}
+  12. Import an AI vendor's score export (a sample with one rejected row; --dry-run previews
+     only): 李娜 and 孙丽 get the new candidates' score cards; the 导入 page does it in the
+     browser as 陈刚 (upload, column mapping, preview, 确认导入):
+       {IMPORT_COMMAND}
+       {inbox}hr_lina   {inbox}hr_sunli
+       {app}#/admin/imports
   The HR side of the page: {app} -> pick 李娜 (hr_lina).
 """

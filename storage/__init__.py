@@ -1,6 +1,13 @@
 """The local cache of the EHR and the backend's own records."""
 
-from storage import action_models, attention_models, models, round_models, sync_models
+from storage import (
+    action_models,
+    attention_models,
+    import_models,
+    models,
+    round_models,
+    sync_models,
+)
 from storage.base import Base
 from storage.db import (
     DatabaseNotMigrated,
@@ -16,6 +23,7 @@ __all__ = [
     "action_models",
     "attention_models",
     "check_migrated",
+    "import_models",
     "make_engine",
     "make_session_factory",
     "models",

@@ -23,6 +23,7 @@ from web import errors, h5, health, input_guard, metrics
 from web.cli_digests import digests as digests_cli
 from web.cli_dingtalk import dingtalk as dingtalk_cli
 from web.cli_ehr import ehr as ehr_cli
+from web.cli_imports import imports as imports_cli
 from web.cli_ops import ops as ops_cli
 from web.cli_reminders import reminders as reminders_cli
 from web.ehr_webhook import bp as ehr_webhook_bp
@@ -76,6 +77,7 @@ def create_app(
     app.cli.add_command(reminders_cli)
     app.cli.add_command(digests_cli)
     app.cli.add_command(ops_cli)
+    app.cli.add_command(imports_cli)
     init_miniapp_api(app)
     app.register_blueprint(dingtalk_callbacks_bp)
     return app

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 import click
 from flask.cli import AppGroup
 
+from clients.dingtalk import DingTalkError
 from clients.ehr import EhrError
 from jobs.process import bulk_gc
 from jobs.sync import PullAlreadyRunning, PullProgress, iter_pull
@@ -46,6 +47,8 @@ def sync_command(full: bool, force: bool) -> None:
         raise click.ClickException(exc.message) from exc
     except EhrError as exc:
         raise click.ClickException(f"EHR error: {exc}") from exc
+    except DingTalkError as exc:
+        raise click.ClickException(f"DingTalk recruiting module: {exc}") from exc
     summary = progress.summary()
     click.echo(
         "applied={applied} stale={stale} duplicate={duplicate} rejected={rejected} "

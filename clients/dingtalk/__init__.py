@@ -1,7 +1,7 @@
 """The DingTalk client: tokens, cards, robot messages, work notifications, user lookup, calendar.
 
-`openapi.py` and `calendar.py` are the only importers of `alibabacloud_dingtalk`; `oapi.py`
-speaks the old API.
+`openapi.py`, `calendar.py` and `ats.py` (智能招聘, read as a change feed) are the only importers
+of `alibabacloud_dingtalk`; `oapi.py` speaks the old API.
 """
 
 from clients.dingtalk.client import DingTalkClient, make_dingtalk_client

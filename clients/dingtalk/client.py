@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from redis import Redis
 
 from clients.dingtalk import metrics
+from clients.dingtalk.ats import AtsApi, AtsFeed
 from clients.dingtalk.calendar import CalendarApi, DingTalkCalendar
 from clients.dingtalk.errors import (
     DingTalkAuthError,
@@ -38,6 +39,7 @@ class DingTalkClient:
         agent_id: str,
         calendar: CalendarApi,
         reach: ReachApi | None = None,
+        ats: AtsApi | None = None,
         throttle_retries: int = 10,
     ) -> None:
         self._openapi = openapi
@@ -49,6 +51,7 @@ class DingTalkClient:
         # Calendar events and free/busy by userid (the calendar API itself wants unionIds).
         self.calendar = DingTalkCalendar(calendar, call=self._call, get_user=self.get_user)
         self._reach = reach
+        self._ats = ats
 
     def _call(self, api: str, fn: Callable[[str], T]) -> T:
         refreshed = False
@@ -79,6 +82,12 @@ class DingTalkClient:
             except DingTalkError:
                 metrics.dingtalk_call(api, "failed", started)
                 raise
+
+    def ats_feed(self, op_user_id: str) -> AtsFeed:
+        """DingTalk's recruiting module read as an EHR change feed (EHR_SOURCE=dingtalk_ats)."""
+        if self._ats is None:
+            raise DingTalkError("this client was built without the recruiting API", api="ats")
+        return AtsFeed(self._ats, call=self._call, op_user_id=op_user_id)
 
     def access_token(self) -> str:
         return self._tokens.get()
@@ -188,4 +197,5 @@ def make_dingtalk_client(settings: Settings, redis: Redis) -> DingTalkClient:
             robot_code=settings.require("DINGTALK_ROBOT_CODE"),
             timeout_seconds=settings.DINGTALK_TIMEOUT_SECONDS,
         ),
+        ats=AtsApi(settings.DINGTALK_API_BASE, timeout_seconds=settings.DINGTALK_TIMEOUT_SECONDS),
     )

@@ -6,7 +6,7 @@ from typing import Any
 
 from aiohttp import web
 
-from sandbox.dingtalk import chat, events
+from sandbox.dingtalk import ats, chat, events
 from sandbox.dingtalk.auth import issue_auth_code
 from sandbox.dingtalk.callbacks import click
 from sandbox.dingtalk.errors import NewApiError, json_response, read_json
@@ -139,6 +139,7 @@ async def disconnect(request: web.Request) -> web.Response:
 
 async def reset(request: web.Request) -> web.Response:
     request.app[SIM_KEY].reset()
+    ats.reset_ats(request.app)
     return json_response({"reset": True})
 
 

@@ -41,6 +41,13 @@ WRITEBACK_KINDS = (
     OUTBOX_DEADLINE_EXTENDED,
     OUTBOX_REQUIREMENT_REVIEWED,
 )
+# EHR_SOURCE=dingtalk_ats: the recruiting module has no decision API; the decision stands
+# locally (the cache, the cards) and says so.
+NOT_WRITTEN = "not_written"
+NOT_WRITTEN_LABEL = {
+    "zh": "{label}（未写回：来源没有决策接口）",
+    "en": "{label} (not written back: the source has no decision API)",
+}
 CONFLICT_LABEL = {
     "zh": "{label}（EHR 未接受，当前阶段：{stage}）",
     "en": "{label} (refused by the EHR; stage is {stage})",
@@ -94,7 +101,7 @@ def get_writeback(session: Session, outbox_id: int) -> Writeback | None:
             "reason": decision.reason,
             "idempotency_key": decision.idempotency_key,
         }
-        done = decision.writeback_state in ("written", "conflict")
+        done = decision.writeback_state in ("written", "conflict", NOT_WRITTEN)
         return Writeback(event.id, event.kind, decision.application_id, body, decision.id, done)
     if event.kind == OUTBOX_SCORE_FLAGGED:
         return _flag_writeback(session, event)
@@ -125,7 +132,7 @@ def record_writeback_result(
             return
         decision.writeback_attempts += 1
         decision.writeback_error = error
-        if state in ("written", "conflict", "failed"):
+        if state in ("written", "conflict", "failed", NOT_WRITTEN):
             decision.writeback_state = state
         if state == "conflict" and current_stage:
             _reconcile_stage(session, decision, current_stage, now)
@@ -215,6 +222,8 @@ def build_decision_card(session: Session, delivery: Delivery, policy: NotifyPoli
     lang = policy.language
     who = _staff_name(session, decision.actor_staff_id, decision.source)
     data = builders.decision_update(decision.decision, who, lang=lang)
+    if decision.writeback_state == NOT_WRITTEN:
+        data["decision_label"] = NOT_WRITTEN_LABEL[lang].format(label=data["decision_label"])
     if decision.writeback_state == "conflict":
         application = session.get(Application, decision.application_id)
         stage = application.stage if application else "?"

@@ -12,8 +12,9 @@ import * as rounds from "./rounds.js";
 import * as interviewer from "./interviewer.js";
 import * as ops from "./ops.js";
 import * as bulk from "./bulk.js";
+import * as imports from "./imports.js";
 
-const FEATURES = [rounds, interviewer, ops];
+const FEATURES = [rounds, interviewer, ops, imports];
 
 async function loginWithCode(authCode) {
   const data = await api("/auth/dingtalk", { method: "POST", body: { auth_code: authCode }, auth: false });
