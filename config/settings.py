@@ -14,6 +14,7 @@ from config.settings_ehr import EhrSyncSettings
 from config.settings_infra import InfraSettings
 from config.settings_miniapp import MiniAppSettings
 from config.settings_notify import NotifySettings
+from config.settings_offers import OffersSettings
 from config.settings_ops import OpsSettings
 from config.settings_rounds import RoundsSettings
 
@@ -95,6 +96,7 @@ class Settings(
     NotifySettings,
     ClockSettings,
     RoundsSettings,
+    OffersSettings,
     OpsSettings,
     InfraSettings,
     BaseSettings,

@@ -29,6 +29,10 @@ DEFAULT_CARD_TEMPLATES: dict[str, str] = {
     "interviewer_briefing": "mi-interviewer-briefing-v1.schema",
     "feedback_request": "mi-feedback-request-v1.schema",
     "feedback_summary_hr": "mi-feedback-summary-hr-v1.schema",
+    # The offer (issue 19)
+    "offer_draft_hr": "mi-offer-draft-hr-v1.schema",
+    "offer_approval_manager": "mi-offer-approval-manager-v1.schema",
+    "offer_candidate": "mi-offer-candidate-v1.schema",
 }
 
 

@@ -10,6 +10,7 @@ from miniapp_api import (
     routes_candidate,
     routes_hr,
     routes_interviewer,
+    routes_offers,
     routes_ops,
     routes_policies,
     routes_round_response,
@@ -28,7 +29,8 @@ def _blueprint() -> Blueprint:
     api = Blueprint("miniapp_api", __name__, url_prefix=API_PREFIX)
     children = (routes_auth.bp, routes_candidate.bp, routes_hr.bp, routes_policies.bp)
     features = (routes_rounds.bp, routes_round_response.bp, routes_interviewer.bp, routes_ops.bp)
-    for child in (*children, *features):
+    offers = (routes_offers.bp,)  # the offer (issue 19)
+    for child in (*children, *features, *offers):
         api.register_blueprint(child)
 
     @api.get("/openapi.json")

@@ -1,6 +1,6 @@
 """The local cache of the EHR and the backend's own records."""
 
-from storage import action_models, models, round_models, sync_models
+from storage import action_models, models, offer_models, round_models, sync_models
 from storage.base import Base
 from storage.db import (
     DatabaseNotMigrated,
@@ -18,6 +18,7 @@ __all__ = [
     "make_engine",
     "make_session_factory",
     "models",
+    "offer_models",
     "round_models",
     "sync_models",
     "unit_of_work",

@@ -133,6 +133,15 @@ OUTBOX_FEEDBACK_REMINDER: Final = "feedback.reminder_due"
 OUTBOX_FEEDBACK_SUBMITTED: Final = "feedback.submitted"
 OUTBOX_FEEDBACK_UPSERTED: Final = "feedback.upserted"
 OUTBOX_FEEDBACK_COMPLETE: Final = "feedback.complete"
+# The offer (issue 19): drafted when an application enters `offer` with a qualifying score (HR
+# owners' card), approval asked of and answered by recruiting managers, sent (written back to
+# the EHR, then the candidate's card), answered by the candidate or expired (written back, then
+# HR's card updated).
+OUTBOX_OFFER_DRAFTED: Final = "offer.drafted"
+OUTBOX_OFFER_APPROVAL_REQUESTED: Final = "offer.approval_requested"
+OUTBOX_OFFER_APPROVAL_ANSWERED: Final = "offer.approval_answered"
+OUTBOX_OFFER_SENT: Final = "offer.sent"
+OUTBOX_OFFER_ANSWERED: Final = "offer.answered"
 
 OUTBOX_KINDS: Final = (
     OUTBOX_SCORE_PUBLISHED,
@@ -163,4 +172,9 @@ OUTBOX_KINDS: Final = (
     OUTBOX_FEEDBACK_SUBMITTED,
     OUTBOX_FEEDBACK_UPSERTED,
     OUTBOX_FEEDBACK_COMPLETE,
+    OUTBOX_OFFER_DRAFTED,
+    OUTBOX_OFFER_APPROVAL_REQUESTED,
+    OUTBOX_OFFER_APPROVAL_ANSWERED,
+    OUTBOX_OFFER_SENT,
+    OUTBOX_OFFER_ANSWERED,
 )

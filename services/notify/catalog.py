@@ -22,6 +22,7 @@ from services.interviewers import cards as interviewer_cards
 from services.invitations import cards as invitation_cards
 from services.notify import score_cards
 from services.notify.base import Content, Planner
+from services.offers import cards as offer_cards
 from services.rounds import cards as round_cards
 from storage.vocabulary import (
     OUTBOX_BRIEFING_DUE,
@@ -42,6 +43,11 @@ from storage.vocabulary import (
     OUTBOX_MANUAL_REMINDER,
     OUTBOX_MORE_TIME_REQUESTED,
     OUTBOX_NO_SHOW_ALERT,
+    OUTBOX_OFFER_ANSWERED,
+    OUTBOX_OFFER_APPROVAL_ANSWERED,
+    OUTBOX_OFFER_APPROVAL_REQUESTED,
+    OUTBOX_OFFER_DRAFTED,
+    OUTBOX_OFFER_SENT,
     OUTBOX_REMINDER_DUE,
     OUTBOX_REQUIREMENT_REVIEWED,
     OUTBOX_REQUIREMENT_STATUS_CHANGED,
@@ -117,6 +123,14 @@ OUTBOX: Final[dict[str, Handling]] = {
     OUTBOX_FEEDBACK_SUBMITTED: RECORD_ONLY,
     OUTBOX_FEEDBACK_UPSERTED: Handling(interviewer_cards.plan_feedback_upserted),
     OUTBOX_FEEDBACK_COMPLETE: Handling(interviewer_cards.plan_feedback_complete),
+    # --- The offer (services/offers/): the stage change that drafts it is routed to
+    # jobs/offers.py by jobs/dispatch.py (OWN_JOBS), and so are sent and answered offers, written to
+    # the EHR (contract v1.1 offer endpoints) before these cards go out.
+    OUTBOX_OFFER_DRAFTED: Handling(offer_cards.plan_offer_drafted),
+    OUTBOX_OFFER_APPROVAL_REQUESTED: Handling(offer_cards.plan_approval_requested),
+    OUTBOX_OFFER_APPROVAL_ANSWERED: Handling(offer_cards.plan_offer_progress),
+    OUTBOX_OFFER_SENT: Handling(offer_cards.plan_offer_progress),
+    OUTBOX_OFFER_ANSWERED: Handling(offer_cards.plan_offer_progress),
 }
 
 CARDS: Final[dict[str, CardKind]] = {
@@ -152,4 +166,8 @@ CARDS: Final[dict[str, CardKind]] = {
     "feedback_request": CardKind(interviewer_cards.build_feedback_request_card, "请提交面试反馈"),
     "feedback_reminder": CardKind(interviewer_cards.build_feedback_reminder_card, "面试反馈提醒"),
     "feedback_summary_hr": CardKind(interviewer_cards.build_summary_card, "面试反馈汇总"),
+    # --- The offer (services/offers/) ---
+    "offer_draft_hr": CardKind(offer_cards.build_offer_hr_card, "录用意向"),
+    "offer_approval_manager": CardKind(offer_cards.build_approval_card, "录用意向待审批"),
+    "offer_candidate": CardKind(offer_cards.build_offer_candidate_card, "您收到一份录用意向"),
 }
