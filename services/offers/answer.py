@@ -40,7 +40,9 @@ def my_offers(session: Session, viewer: Viewer) -> list[st.OfferChain]:
 def _mine(session: Session, viewer: Viewer, offer_id: str, *, lock: bool) -> st.OfferChain:
     candidate_id = require_candidate(viewer)
     query = select(Offer).where(Offer.id == offer_id[:32], Offer.candidate_id == candidate_id)
-    offer = session.scalars(query.with_for_update() if lock else query).first()
+    offer = session.scalars(
+        query.with_for_update().execution_options(populate_existing=True) if lock else query
+    ).first()
     chain = st.load_chain(session, offer)
     if chain is None or chain.offer.status not in st.CANDIDATE_VISIBLE:
         raise NotFound(f"offer {offer_id[:64]} not found")

@@ -42,7 +42,12 @@ def answer_approval(
     if answer not in ANSWERS:
         raise ValueError(answer)
     with unit_of_work(session):
-        offer = session.scalars(select(Offer).where(Offer.id == offer_id).with_for_update()).first()
+        offer = session.scalars(
+            select(Offer)
+            .where(Offer.id == offer_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).first()
         chain = st.load_chain(session, offer)
         if chain is None:
             raise NotFound("the card names no offer")

@@ -94,7 +94,10 @@ def _draft(
     session: Session, application_id: str, *, now: datetime, defaults: PolicyConfig
 ) -> DraftResult:
     application = session.scalars(
-        select(Application).where(Application.id == application_id).with_for_update()
+        select(Application)
+        .where(Application.id == application_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
     ).first()
     if application is None or application.deleted or application.stage != OFFER_STAGE:
         return DraftResult("not_offer_stage")

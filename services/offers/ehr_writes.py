@@ -111,7 +111,12 @@ def record_ehr_answer(
 ) -> str | None:
     """Keep what the EHR answered (its offer id, its status); return the EHR's offer id."""
     with unit_of_work(session):
-        offer = session.scalars(select(Offer).where(Offer.id == offer_id).with_for_update()).first()
+        offer = session.scalars(
+            select(Offer)
+            .where(Offer.id == offer_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).first()
         if offer is None:
             return None
         ehr_id = (answer or {}).get("id")

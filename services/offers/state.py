@@ -78,11 +78,15 @@ def load_chain(session: Session, offer: Offer | None) -> OfferChain | None:
     return OfferChain(offer, application, candidate, position)
 
 
+# A locked read refreshes the row in the session (expire_on_commit is off): a second clicker,
+# let through after the first commits, must see the first's answer, not the copy it loaded.
 def offer_of_application(
     session: Session, application_id: str, *, lock: bool = False
 ) -> Offer | None:
     query = select(Offer).where(Offer.application_id == application_id)
-    return session.scalars(query.with_for_update() if lock else query).first()
+    return session.scalars(
+        query.with_for_update().execution_options(populate_existing=True) if lock else query
+    ).first()
 
 
 def salary_text(offer: Offer) -> str:
