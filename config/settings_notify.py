@@ -33,6 +33,7 @@ DEFAULT_CARD_TEMPLATES: dict[str, str] = {
     "offer_draft_hr": "mi-offer-draft-hr-v1.schema",
     "offer_approval_manager": "mi-offer-approval-manager-v1.schema",
     "offer_candidate": "mi-offer-candidate-v1.schema",
+    "offer_reminder": "mi-offer-reminder-v1.schema",
 }
 
 

@@ -8,19 +8,27 @@ EHR's offer id and status are kept) and the cards still go out.
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
+
+from redis.exceptions import LockError
 
 from clients.ehr import EhrClient, EhrConflict, EhrError, EhrTransientError
 from jobs import context
 from jobs.notify import deliver_outbox_event
+from services.clock.quiet_hours import working_hours_from_settings
 from services.decisions.policy import policy_defaults_from_settings
+from services.offers.clock import sweep_offers
 from services.offers.draft import OFFER_STAGE, DraftResult, draft_offer
 from services.offers.ehr_writes import EhrWrite, OfferWrites, record_ehr_answer, writes_for
+from storage import redis_keys
 from storage.sync_models import OutboxEvent
 
 log = logging.getLogger(__name__)
+LOCK_SECONDS = 300
 
 
 def draft_for_application(application_id: str) -> DraftResult:
@@ -105,6 +113,22 @@ def write_offer(outbox_id: int) -> str:
         ehr.close()
     log.info("offer write-back %s", state, extra={"ctx": {"offer_id": work.offer_id}})
     return state
+
+
+def sweep_offers_job() -> dict[str, int]:
+    """Periodic: expire sent offers past their expiry; remind candidates 24 h before it."""
+    runtime = context.current().runtime
+    lock = runtime.redis.lock(redis_keys.clock_lock("offers"), timeout=LOCK_SECONDS)
+    if not lock.acquire(blocking=False):
+        return {"skipped": 1}
+    try:
+        hours = working_hours_from_settings(runtime.settings)
+        with runtime.session_factory() as session:
+            actions = sweep_offers(session, now=datetime.now(UTC), hours=hours)
+    finally:
+        with contextlib.suppress(LockError):  # expired meanwhile: nothing of ours to release
+            lock.release()
+    return dict(Counter(a.action for a in actions))
 
 
 def process_offer_event(outbox_id: int) -> int:

@@ -142,6 +142,8 @@ OUTBOX_OFFER_APPROVAL_REQUESTED: Final = "offer.approval_requested"
 OUTBOX_OFFER_APPROVAL_ANSWERED: Final = "offer.approval_answered"
 OUTBOX_OFFER_SENT: Final = "offer.sent"
 OUTBOX_OFFER_ANSWERED: Final = "offer.answered"
+# The clock: the candidate's one reminder 24 h before the offer expires (working hours).
+OUTBOX_OFFER_REMINDER: Final = "offer.reminder_due"
 
 OUTBOX_KINDS: Final = (
     OUTBOX_SCORE_PUBLISHED,
@@ -177,4 +179,5 @@ OUTBOX_KINDS: Final = (
     OUTBOX_OFFER_APPROVAL_ANSWERED,
     OUTBOX_OFFER_SENT,
     OUTBOX_OFFER_ANSWERED,
+    OUTBOX_OFFER_REMINDER,
 )

@@ -47,6 +47,7 @@ from storage.vocabulary import (
     OUTBOX_OFFER_APPROVAL_ANSWERED,
     OUTBOX_OFFER_APPROVAL_REQUESTED,
     OUTBOX_OFFER_DRAFTED,
+    OUTBOX_OFFER_REMINDER,
     OUTBOX_OFFER_SENT,
     OUTBOX_REMINDER_DUE,
     OUTBOX_REQUIREMENT_REVIEWED,
@@ -131,6 +132,7 @@ OUTBOX: Final[dict[str, Handling]] = {
     OUTBOX_OFFER_APPROVAL_ANSWERED: Handling(offer_cards.plan_offer_progress),
     OUTBOX_OFFER_SENT: Handling(offer_cards.plan_offer_progress),
     OUTBOX_OFFER_ANSWERED: Handling(offer_cards.plan_offer_progress),
+    OUTBOX_OFFER_REMINDER: Handling(offer_cards.plan_offer_reminder),
 }
 
 CARDS: Final[dict[str, CardKind]] = {
@@ -170,4 +172,5 @@ CARDS: Final[dict[str, CardKind]] = {
     "offer_draft_hr": CardKind(offer_cards.build_offer_hr_card, "录用意向"),
     "offer_approval_manager": CardKind(offer_cards.build_approval_card, "录用意向待审批"),
     "offer_candidate": CardKind(offer_cards.build_offer_candidate_card, "您收到一份录用意向"),
+    "offer_reminder": CardKind(offer_cards.build_offer_reminder_card, "录用意向即将过期"),
 }

@@ -8,7 +8,6 @@ records the candidate, the time, the client address, the user agent and that has
 
 from __future__ import annotations
 
-import logging
 from datetime import datetime
 
 from sqlalchemy import select
@@ -21,7 +20,6 @@ from storage.db import unit_of_work
 from storage.offer_models import Offer, OfferSignature
 from storage.vocabulary import OUTBOX_OFFER_ANSWERED
 
-log = logging.getLogger(__name__)
 MAX_REASON = 1000
 
 
@@ -62,7 +60,7 @@ def _open(chain: st.OfferChain, now: datetime) -> None:
         raise Conflict("the offer has expired", code="offer_expired")
 
 
-def _answered(session: Session, offer: Offer, status: str, actor: str, now: datetime) -> None:
+def answered(session: Session, offer: Offer, status: str, actor: str, now: datetime) -> None:
     offer.status, offer.responded_at, offer.updated_at = status, now, now
     key = f"offer.answered:{offer.id}:v{offer.terms_version}"
     st.outbox(session, offer, OUTBOX_OFFER_ANSWERED, key, now, status=status, actor_id=actor)
@@ -98,7 +96,7 @@ def accept_offer(
         )
         session.add(signature)
         actor = f"candidate:{offer.candidate_id}"
-        _answered(session, offer, "accepted", actor, now)
+        answered(session, offer, "accepted", actor, now)
         st.record(session, offer, "accepted", actor=actor, now=now, terms_sha256=terms_sha256)
         return chain, signature
 
@@ -113,25 +111,6 @@ def decline_offer(
         offer = chain.offer
         offer.decline_reason = (reason or "").strip()[:MAX_REASON] or None
         actor = f"candidate:{offer.candidate_id}"
-        _answered(session, offer, "declined", actor, now)
+        answered(session, offer, "declined", actor, now)
         st.record(session, offer, "declined", actor=actor, now=now, note=offer.decline_reason)
         return chain
-
-
-def expire_offers(session: Session, *, now: datetime, limit: int = 500) -> list[str]:
-    """The clock: sent offers past their expiry become expired (the EHR and HR hear it)."""
-    with unit_of_work(session):
-        offers = session.scalars(
-            select(Offer)
-            .where(Offer.status == "sent", Offer.expires_at <= now)
-            .order_by(Offer.expires_at, Offer.id)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        ).all()
-        for offer in offers:
-            _answered(session, offer, "expired", "system", now)
-            st.record(session, offer, "expired", actor="system", now=now)
-        ids = [o.id for o in offers]
-    if ids:
-        log.info("offers expired", extra={"ctx": {"count": len(ids)}})
-    return ids

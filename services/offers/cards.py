@@ -161,6 +161,29 @@ def build_offer_candidate_card(
     return Card("offer_candidate", data)
 
 
+def plan_offer_reminder(
+    session: Session, event: OutboxEvent, policy: NotifyPolicy
+) -> list[PlannedCard]:
+    """The candidate's one reminder that the offer expires soon."""
+    chain = _chain(session, event)
+    if chain is None or chain.offer.status != "sent":
+        return []
+    key = f"offer-reminder-{chain.offer.id}-v{chain.offer.terms_version}"
+    return [PlannedCard("offer_reminder", candidate_recipient(chain.candidate), key)]
+
+
+def build_offer_reminder_card(
+    session: Session, delivery: Delivery, policy: NotifyPolicy
+) -> Card | None:
+    chain = _chain(session, outbox_event_of(session, delivery))
+    if chain is None or chain.offer.status != "sent":
+        return None  # answered meanwhile: no reminder
+    data = offer_fields(chain, policy)
+    page = f"{policy.miniapp_url.rstrip('/')}/#/offers/{chain.offer.id}"
+    data["offer_url"] = safe_url(page, "", allow_http=policy.allow_http_links)
+    return Card("offer_reminder", data)
+
+
 def build_approval_card(session: Session, delivery: Delivery, policy: NotifyPolicy) -> Card | None:
     event = outbox_event_of(session, delivery)
     chain = _chain(session, event)

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from clients.ehr import EhrClient
 from jobs.offers import write_offer
 from services.offers import state as st
-from services.offers.answer import expire_offers
+from services.offers.clock import expire_offers
 from storage.models import Position
 from storage.offer_models import Offer, OfferSignature
 from storage.runtime import Runtime
