@@ -125,6 +125,15 @@ def test_decline_with_a_reason_reaches_the_ehr(
     assert declined.get_json()["decline_reason"] == "已接受其他机会"
     run_jobs(bot_runtime)
     assert [e["step"] for e in ehr_log(ehr, app_id)] == ["created", "sent", "declined"]
+    stats = http.get("/api/v1/hr/positions/pos-store-night/stats", headers=hr).get_json()
+    assert stats["offers"] == {
+        "drafted": 1,
+        "sent": 1,
+        "accepted": 0,
+        "declined": 1,
+        "expired": 0,
+        "acceptance_rate": 0.0,
+    }
 
 
 def test_expiry_and_accept_after_expiry_refused(
