@@ -22,7 +22,7 @@ from jobs.notify import deliver_outbox_event
 from services.clock.quiet_hours import working_hours_from_settings
 from services.decisions.policy import policy_defaults_from_settings
 from services.offers.clock import sweep_offers
-from services.offers.draft import OFFER_STAGE, DraftResult, draft_offer
+from services.offers.draft import OFFER_STAGE, DraftResult, draft_missing, draft_offer
 from services.offers.ehr_writes import EhrWrite, OfferWrites, record_ehr_answer, writes_for
 from storage import redis_keys
 from storage.sync_models import OutboxEvent
@@ -116,19 +116,23 @@ def write_offer(outbox_id: int) -> str:
 
 
 def sweep_offers_job() -> dict[str, int]:
-    """Periodic: expire sent offers past their expiry; remind candidates 24 h before it."""
+    """Periodic: draft offers a stage change missed; expire sent offers past their expiry;
+    remind candidates 24 h before it."""
     runtime = context.current().runtime
     lock = runtime.redis.lock(redis_keys.clock_lock("offers"), timeout=LOCK_SECONDS)
     if not lock.acquire(blocking=False):
         return {"skipped": 1}
     try:
         hours = working_hours_from_settings(runtime.settings)
+        defaults = policy_defaults_from_settings(runtime.settings)
+        now = datetime.now(UTC)
         with runtime.session_factory() as session:
-            actions = sweep_offers(session, now=datetime.now(UTC), hours=hours)
+            drafted = draft_missing(session, now=now, defaults=defaults)
+            actions = sweep_offers(session, now=now, hours=hours)
     finally:
         with contextlib.suppress(LockError):  # expired meanwhile: nothing of ours to release
             lock.release()
-    return dict(Counter(a.action for a in actions))
+    return {**Counter(a.action for a in actions), "drafted": len(drafted)}
 
 
 def process_offer_event(outbox_id: int) -> int:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import literal, select
 from sqlalchemy.exc import IntegrityError
@@ -88,6 +88,27 @@ def draft_offer(
         with unit_of_work(session):
             offer = st.offer_of_application(session, application_id)
             return DraftResult("exists", offer.id if offer else None)
+
+
+def draft_missing(
+    session: Session, *, now: datetime, defaults: PolicyConfig, days: int = 7, limit: int = 100
+) -> list[DraftResult]:
+    """The clock's catch-up: applications that entered `offer` within `days` and have no offer
+    (a stage change the draft job never saw, e.g. an application first seen in `offer`)."""
+    with unit_of_work(session):
+        ids = session.scalars(
+            select(Application.id)
+            .where(
+                Application.stage == OFFER_STAGE,
+                Application.deleted.is_(False),
+                Application.stage_changed_at > now - timedelta(days=days),
+                ~select(Offer.id).where(Offer.application_id == Application.id).exists(),
+            )
+            .order_by(Application.id)
+            .limit(limit)
+        ).all()
+    results = [draft_offer(session, i, now=now, defaults=defaults) for i in ids]
+    return [r for r in results if r.action == "drafted"]
 
 
 def _draft(

@@ -8,9 +8,11 @@ from datetime import UTC, datetime
 from flask.testing import FlaskClient
 
 from jobs.offers import draft_for_application
+from sandbox.ehr.scenario import load_org, scenario_events
 from services.decisions.policy import PolicyConfig
-from services.offers.draft import draft_offer
-from storage.models import Score
+from services.ehr.sync import ingest_events
+from services.offers.draft import draft_missing, draft_offer
+from storage.models import Application, Score
 from storage.runtime import Runtime
 from storage.vocabulary import OUTBOX_OFFER_DRAFTED
 from tests.offers.conftest import with_band
@@ -74,3 +76,26 @@ def test_a_position_without_a_band_gets_a_draft_without_salary(
 
 def test_a_stage_other_than_offer_drafts_nothing(bot_runtime: Runtime, app_id: str) -> None:
     assert draft_for_application(app_id).action == "not_offer_stage"
+
+
+def test_the_clock_drafts_what_no_stage_change_announced(bot_runtime: Runtime, app_id: str) -> None:
+    with bot_runtime.session_factory() as s:  # first seen already in `offer`: no stage change
+        application = s.get(Application, app_id)
+        assert application is not None
+        application.stage, application.stage_changed_at = "offer", datetime.now(UTC)
+        s.commit()
+        drafted = draft_missing(s, now=datetime.now(UTC), defaults=PolicyConfig())
+        assert [d.action for d in drafted] == ["drafted"]
+        assert draft_missing(s, now=datetime.now(UTC), defaults=PolicyConfig()) == []
+    assert offer_row(bot_runtime, app_id).salary_amount == 10_000
+
+
+def test_the_demo_scenario_brings_one_candidate_to_an_offer(bot_runtime: Runtime) -> None:
+    events = scenario_events(load_org())
+    with bot_runtime.session_factory() as s:
+        ingest_events(s, events, source="webhook", received_at=datetime.now(UTC))
+        drafted = draft_missing(s, now=datetime.now(UTC), defaults=PolicyConfig())
+    assert len(drafted) == 1
+    offer = offer_row(bot_runtime, "app-13")
+    assert offer.salary_reason == "岗位薪资带 6,000–7,500，综合分 93 → 7,500"
+    assert [b["key"] for b in offer.benefits] == ["meal", "insurance", "night"]

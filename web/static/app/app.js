@@ -11,8 +11,9 @@ import {
 import * as rounds from "./rounds.js";
 import * as interviewer from "./interviewer.js";
 import * as ops from "./ops.js";
+import * as offers from "./offers.js";
 
-const FEATURES = [rounds, interviewer, ops];
+const FEATURES = [rounds, interviewer, ops, offers];
 
 async function loginWithCode(authCode) {
   const data = await api("/auth/dingtalk", { method: "POST", body: { auth_code: authCode }, auth: false });
@@ -346,7 +347,10 @@ async function viewApplication(id) {
         badge(iv.status)))),
       // The rounds after the AI interview are arranged on their own page (rounds.js).
       h("a", { class: "btn", href: `#/hr/applications/${encodeURIComponent(a.id || id)}/schedule`, "data-testid": "schedule-link" },
-        t("scheduleNextRound"))),
+        t("scheduleNextRound")),
+      // The offer, its history and signatures are on their own page (offers.js).
+      a.stage === "offer" || a.stage === "hired" ? h("a", { class: "btn", href: `#/hr/applications/${encodeURIComponent(a.id || id)}/offer`, "data-testid": "offer-link" },
+        t("ofTitle")) : null),
     h("section", { class: "card", "aria-labelledby": "dec-h" }, h("h2", { id: "dec-h" }, t("decisions")),
       a.decisions.length ? h("ul", { class: "list", "data-testid": "decisions" }, a.decisions.map((d) => h("li", { class: "row-link" },
         h("div", { class: "row-main" }, h("div", { class: "row-title" }, label(d.decision)),
@@ -447,6 +451,9 @@ function parentRoute(hash) {
   if (m) return `#/hr/positions/${m[1]}`;
   const schedule = hash.match(/^#\/hr\/applications\/([^/?]+)\/schedule$/);
   if (schedule) return `#/hr/applications/${schedule[1]}`;
+  const offer = hash.match(/^#\/hr\/applications\/([^/?]+)\/offer$/);
+  if (offer) return `#/hr/applications/${offer[1]}`;
+  if (hash.startsWith("#/offers/")) return "#/offers";
   const round = hash.match(/^#\/interviews\/([^/?]+)\/round$/);
   if (round) return `#/interviews/${round[1]}`;
   if (hash.startsWith("#/interviews/")) return "#/interviews";
