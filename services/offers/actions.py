@@ -11,7 +11,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from services.card_actions.click import CardActionResult, Click, label
-from services.errors import Conflict, Forbidden, NotFound
+from services.errors import Conflict, Forbidden, InvalidInput, NotFound
 from services.offers import state as st
 from services.offers.approval import answer_approval
 from services.offers.cards import APPROVAL_LABELS, STATUS_LABELS
@@ -38,12 +38,22 @@ def _refused(session: Session, click: Click, exc: Conflict) -> CardActionResult:
     return _result("already_decided", status, text, "", click.lang)
 
 
+INCOMPLETE = {
+    "zh": "请先点「调整」填写入职日期（和薪资）再发送",
+    "en": "Use Adjust to set the start date (and salary) first",
+}
+
+
 def send_on_card(session: Session, click: Click) -> CardActionResult:
     """Send: the offer goes out, or to the recruiting managers when outside the band."""
     try:
         chain = send_offer(session, click.viewer, click.application_id, now=click.now)
     except Conflict as exc:
         return _refused(session, click, exc)
+    except InvalidInput:  # no start date (or salary) yet: the card stays, the clicker is told
+        session.rollback()
+        text = INCOMPLETE["en" if click.lang == "en" else "zh"]
+        return CardActionResult("refused", {}, {"notice": text}, text)
     status = chain.offer.status
     return _result("done", status, STATUS_LABELS[status], click.staff.name, click.lang)
 
