@@ -74,6 +74,12 @@ def _signed_at(session: Session, offer: Offer) -> datetime | None:
     )
 
 
+def _approved(offer: Offer) -> bool:
+    return offer.approval_state == "approved" and (
+        offer.basis.get("approved_amount") == offer.salary_amount
+    )
+
+
 def writes_for(session: Session, outbox_id: int) -> OfferWrites | None:
     """The EHR calls an offer outbox row still needs, in order (done ones left out)."""
     with unit_of_work(session):
@@ -90,6 +96,10 @@ def writes_for(session: Session, outbox_id: int) -> OfferWrites | None:
         if row.kind == OUTBOX_OFFER_SENT:
             if version == offer.terms_version:
                 writes.append(_create(offer, str(payload.get("actor_staff_id") or "")))
+                if _approved(offer):  # a recruiting manager approved this salary
+                    key = f"offer:{offer.id}:approved:v{version}"
+                    by = {"actor_id": offer.approval_by, "signed_at": None}
+                    writes.append(EhrWrite("approved", key, by))
             status, actor, signed = "sent", str(payload.get("actor_staff_id") or ""), None
         else:
             status, actor = str(payload.get("status")), str(payload.get("actor_id") or "system")

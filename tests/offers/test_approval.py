@@ -83,7 +83,8 @@ def test_out_of_band_waits_and_two_managers_at_once_make_one_decision(
     offer = offer_row(bot_runtime, app_id)
     if winner.card_data["decision"] == "approved":
         assert offer.status == "sent" and offer.approval_by == "st-mgr-zhao"
-        assert [e["step"] for e in ehr_log(ehr, app_id)] == ["created", "sent"]
+        steps = [(e["step"], e.get("actor_id")) for e in ehr_log(ehr, app_id)]
+        assert steps == [("created", None), ("approved", "st-mgr-zhao"), ("sent", "st-hr-li")]
     else:
         assert offer.status == "draft" and offer.approval_note == "薪资过高"
         assert ehr_log(ehr, app_id) == []
@@ -116,3 +117,26 @@ def test_an_hr_specialist_cannot_approve(
         )
     assert result.outcome == "refused" or result.outcome == "not_permitted"
     assert offer_row(bot_runtime, app_id).status == "pending_approval"
+
+
+def test_an_approval_sends_the_offer_and_reaches_the_ehr(
+    bot_runtime: Runtime,
+    app_id: str,
+    http: FlaskClient,
+    hr: dict[str, str],
+    ehr: LocalHttp,
+    sim: LocalHttp,
+) -> None:
+    ehr_moves_to_offer(bot_runtime, app_id)
+    send(http, hr, app_id, salary_amount=12000)
+    run_jobs(bot_runtime)
+    track = cards(sim, "mgr_qianwei", APPROVAL)[0]["out_track_id"]
+    [result] = _click_at_once(bot_runtime, [(track, "mgr_qianwei", "offer_approve")])
+    assert result.outcome == "done" and result.card_data["decided_by"] == "钱伟"
+    run_jobs(bot_runtime)
+    offer = offer_row(bot_runtime, app_id)
+    assert offer.status == "sent" and offer.salary_amount == 12000
+    steps = [(e["step"], e.get("actor_id")) for e in ehr_log(ehr, app_id)]
+    assert steps == [("created", None), ("approved", "st-mgr-qian"), ("sent", "st-hr-li")]
+    assert cards(sim, "mgr_zhaomin", APPROVAL)[0]["public"]["decided_by"] == "钱伟"
+    assert len(cards(sim, "cand_01", "mi-offer-candidate-v1.schema")) == 1
