@@ -16,6 +16,11 @@ addTexts({
     ofValidity: "有效天数", ofSave: "保存", ofSend: "发送", ofSaved: "已保存", ofSent: "已发送",
     ofHistory: "记录", ofSignatures: "签署记录", ofBack: "返回申请", ofNoOffer: "该申请还没有录用意向。",
     ofOutside: "超出薪资带，发送前需招聘经理审批", ofApproval: "审批",
+    of_draft: "待发送", of_held: "已暂缓", of_pending_approval: "待审批", of_sent: "已发送",
+    of_accepted: "已接受", of_declined: "已拒绝", of_expired: "已过期", of_withdrawn: "已撤回",
+    of_edited: "已修改", of_drafted: "已起草", of_approval_requested: "申请审批",
+    of_approval_approved: "已批准", of_approval_sent_back: "已退回", of_ehr_written: "已写入 EHR",
+    of_ehr_conflict: "EHR 冲突已对账",
   },
   en: {
     ofTab: "Offers", ofTitle: "Offer", ofNone: "No offers yet.", ofPosition: "Position", ofSalary: "Salary",
@@ -27,12 +32,18 @@ addTexts({
     ofSaved: "Saved", ofSent: "Sent", ofHistory: "History", ofSignatures: "Signatures",
     ofBack: "Back to the application", ofNoOffer: "This application has no offer yet.",
     ofOutside: "Outside the band: a recruiting manager approves before it is sent", ofApproval: "Approval",
+    of_draft: "Draft", of_held: "On hold", of_pending_approval: "Awaiting approval", of_sent: "Sent",
+    of_accepted: "Accepted", of_declined: "Declined", of_expired: "Expired", of_withdrawn: "Withdrawn",
+    of_edited: "Edited", of_drafted: "Drafted", of_approval_requested: "Approval asked",
+    of_approval_approved: "Approved", of_approval_sent_back: "Sent back", of_ehr_written: "Written to the EHR",
+    of_ehr_conflict: "EHR conflict reconciled",
   },
 });
 
 const enc = encodeURIComponent;
 const errorBox = () => h("p", { class: "error", role: "alert", hidden: true });
 const showErr = (box, message) => { box.hidden = !message; box.textContent = message || ""; };
+const word = (code) => t(`of_${code}`) || code;
 const benefitsText = (items) => items.map((b) => `${b.label}：${b.value}`).join("；");
 
 function terms(o) {
@@ -42,7 +53,7 @@ function terms(o) {
     [t("ofStart"), o.start_date],
     [t("ofBenefits"), benefitsText(o.benefits) || null],
     [t("ofExpires"), o.expires_at ? fmtTime(o.expires_at) : null],
-    [t("ofStatus"), badge(o.status, o.status)],
+    [t("ofStatus"), badge(o.status, word(o.status))],
   ]);
 }
 
@@ -52,7 +63,7 @@ async function viewMyOffers() {
   const data = await api("/me/offers");
   show(t("ofTitle"), data.items.length
     ? h("ul", { class: "list" }, data.items.map((o) => h("li", {},
-      h("a", { href: `#/offers/${enc(o.offer_id)}` }, `${o.position} · ${o.salary.text}`), " ", badge(o.status, o.status))))
+      h("a", { href: `#/offers/${enc(o.offer_id)}` }, `${o.position} · ${o.salary.text}`), " ", badge(o.status, word(o.status)))))
     : h("p", { class: "row-sub" }, t("ofNone")));
 }
 
@@ -136,12 +147,12 @@ async function viewEditor(appId) {
         [t("ofReasonLabel"), o.salary_reason],
         [t("ofScore"), o.basis.score != null ? String(o.basis.score) : null],
         [t("ofBand"), band],
-        [t("ofApproval"), o.approval_state],
+        [t("ofApproval"), o.approval_state ? word(o.approval_state === "pending" ? "pending_approval" : `approval_${o.approval_state}`) : null],
       ]),
       o.outside_band ? h("p", { class: "rd-clash" }, t("ofOutside")) : null,
       ["draft", "held", "sent", "accepted"].includes(o.status) ? editor(appId, o) : null),
     h("section", { class: "card" }, h("h2", {}, t("ofHistory")),
-      h("ul", { class: "list" }, o.history.map((e) => h("li", {}, `${fmtTime(e.created_at)} · ${e.kind} · ${e.actor || ""} ${e.note || ""}`)))),
+      h("ul", { class: "list" }, o.history.map((e) => h("li", {}, `${fmtTime(e.created_at)} · ${word(e.kind)} · ${e.actor || ""} ${e.note || ""}`)))),
     o.signatures.length ? h("section", { class: "card" }, h("h2", {}, t("ofSignatures")),
       h("ul", { class: "list" }, o.signatures.map((s) => h("li", {},
         `${fmtTime(s.signed_at)} · v${s.terms_version} · ${s.client_address || ""} · ${s.terms_sha256.slice(0, 12)}… ${s.valid ? "" : "✗"}`)))) : null);
