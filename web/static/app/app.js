@@ -275,7 +275,8 @@ async function viewStats(id) {
     s.top.length ? h("section", { class: "card", "aria-labelledby": "top-h" }, h("h2", { id: "top-h" }, t("topList")),
       h("ol", { class: "list" }, s.top.map((e) => h("li", {},
         h("a", { class: "row-link", href: `#/hr/applications/${encodeURIComponent(e.application_id)}` },
-          h("div", { class: "row-main row-title" }, e.candidate_name), h("span", { class: "score-pill" }, fmtNum(e.overall))))))) : null);
+          h("div", { class: "row-main row-title" }, e.candidate_name), h("span", { class: "score-pill" }, fmtNum(e.overall))))))) : null,
+    offers.funnel(s.offers));
 }
 
 function decisionPanel(app) {

@@ -16,6 +16,7 @@ addTexts({
     ofValidity: "有效天数", ofSave: "保存", ofSend: "发送", ofSaved: "已保存", ofSent: "已发送",
     ofHistory: "记录", ofSignatures: "签署记录", ofBack: "返回申请", ofNoOffer: "该申请还没有录用意向。",
     ofOutside: "超出薪资带，发送前需招聘经理审批", ofApproval: "审批",
+    ofFunnel: "录用漏斗", ofDrafted: "已起草", ofRate: "接受率",
     of_draft: "待发送", of_held: "已暂缓", of_pending_approval: "待审批", of_sent: "已发送",
     of_accepted: "已接受", of_declined: "已拒绝", of_expired: "已过期", of_withdrawn: "已撤回",
     of_edited: "已修改", of_drafted: "已起草", of_approval_requested: "申请审批",
@@ -32,6 +33,7 @@ addTexts({
     ofSaved: "Saved", ofSent: "Sent", ofHistory: "History", ofSignatures: "Signatures",
     ofBack: "Back to the application", ofNoOffer: "This application has no offer yet.",
     ofOutside: "Outside the band: a recruiting manager approves before it is sent", ofApproval: "Approval",
+    ofFunnel: "Offer funnel", ofDrafted: "Drafted", ofRate: "Acceptance rate",
     of_draft: "Draft", of_held: "On hold", of_pending_approval: "Awaiting approval", of_sent: "Sent",
     of_accepted: "Accepted", of_declined: "Declined", of_expired: "Expired", of_withdrawn: "Withdrawn",
     of_edited: "Edited", of_drafted: "Drafted", of_approval_requested: "Approval asked",
@@ -156,6 +158,19 @@ async function viewEditor(appId) {
     o.signatures.length ? h("section", { class: "card" }, h("h2", {}, t("ofSignatures")),
       h("ul", { class: "list" }, o.signatures.map((s) => h("li", {},
         `${fmtTime(s.signed_at)} · v${s.terms_version} · ${s.client_address || ""} · ${s.terms_sha256.slice(0, 12)}… ${s.valid ? "" : "✗"}`)))) : null);
+}
+
+// The position statistics' offer funnel (app.js viewStats): drafted, sent, answered, the rate.
+export function funnel(f) {
+  if (!f || !f.drafted) return null;
+  const rate = f.acceptance_rate == null ? "–" : `${Math.round(100 * f.acceptance_rate)}%`;
+  return h("section", { class: "card", "aria-labelledby": "of-funnel-h", "data-testid": "offer-funnel" },
+    h("h2", { id: "of-funnel-h" }, t("ofFunnel")),
+    facts([
+      [t("ofDrafted"), String(f.drafted)], [t("of_sent"), String(f.sent)],
+      [t("of_accepted"), String(f.accepted)], [t("of_declined"), String(f.declined)],
+      [t("of_expired"), String(f.expired)], [t("ofRate"), rate],
+    ]));
 }
 
 export function tabs(s) {
