@@ -30,7 +30,7 @@ AFTER = {
     "accepted": ("sent",),
     "declined": ("sent",),
     "expired": ("sent",),
-    "withdrawn": ("draft", "approved", "sent"),
+    "withdrawn": ("draft", "approved", "sent", "accepted"),
 }
 CLOSED_STAGES = ("rejected", "withdrawn")
 

@@ -80,6 +80,21 @@ def _approved(offer: Offer) -> bool:
     )
 
 
+def _sending(offer: Offer, actor: str, version: int, done: set[str]) -> list[EhrWrite]:
+    """Before `sent`: the EHR's offer of earlier terms withdrawn, this version created, and
+    the manager's approval of its salary."""
+    writes: list[EhrWrite] = []
+    create = _create(offer, actor)
+    if offer.ehr_offer_id and version > 1 and create.idempotency_key not in done:
+        key = f"offer:{offer.id}:withdrawn:v{version - 1}"
+        writes.append(EhrWrite("withdrawn", key, {"actor_id": actor, "signed_at": None}))
+    writes.append(create)
+    if _approved(offer):
+        key = f"offer:{offer.id}:approved:v{version}"
+        writes.append(EhrWrite("approved", key, {"actor_id": offer.approval_by, "signed_at": None}))
+    return writes
+
+
 def writes_for(session: Session, outbox_id: int) -> OfferWrites | None:
     """The EHR calls an offer outbox row still needs, in order (done ones left out)."""
     with unit_of_work(session):
@@ -94,12 +109,9 @@ def writes_for(session: Session, outbox_id: int) -> OfferWrites | None:
         done = _written(session, offer.id)
         writes: list[EhrWrite] = []
         if row.kind == OUTBOX_OFFER_SENT:
-            if version == offer.terms_version:
-                writes.append(_create(offer, str(payload.get("actor_staff_id") or "")))
-                if _approved(offer):  # a recruiting manager approved this salary
-                    key = f"offer:{offer.id}:approved:v{version}"
-                    by = {"actor_id": offer.approval_by, "signed_at": None}
-                    writes.append(EhrWrite("approved", key, by))
+            if version != offer.terms_version:  # superseded by a later sending
+                return OfferWrites(offer.id, offer.application_id, offer.ehr_offer_id, [])
+            writes += _sending(offer, str(payload.get("actor_staff_id") or ""), version, done)
             status, actor, signed = "sent", str(payload.get("actor_staff_id") or ""), None
         else:
             status, actor = str(payload.get("status")), str(payload.get("actor_id") or "system")

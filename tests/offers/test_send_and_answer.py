@@ -183,6 +183,7 @@ def test_a_change_of_terms_after_sending_voids_the_old_acceptance(
     assert (
         http.post(path, headers=me, json={"terms_sha256": old, "confirm": True}).status_code == 200
     )
+    run_jobs(bot_runtime)
     changed = http.put(
         f"/api/v1/hr/applications/{app_id}/offer", headers=hr, json={"salary_amount": 9500}
     )
@@ -200,6 +201,20 @@ def test_a_change_of_terms_after_sending_voids_the_old_acceptance(
     with bot_runtime.session_factory() as s:
         rows = s.scalars(select(OfferSignature).order_by(OfferSignature.id)).all()
         assert [(r.terms_version, r.valid) for r in rows] == [(1, False), (2, True)]
+    run_jobs(bot_runtime)  # the EHR: the first offer withdrawn, the new terms a new offer
+    log = [(e["offer_id"], e["step"]) for e in ehr_log(ehr, app_id)]
+    first, second = log[0][0], log[-1][0]
+    assert first != second
+    assert log == [
+        (first, "created"),
+        (first, "sent"),
+        (first, "accepted"),
+        (first, "withdrawn"),
+        (second, "created"),
+        (second, "sent"),
+        (second, "accepted"),
+    ]
+    assert offer_row(bot_runtime, app_id).ehr_offer_id == second
 
 
 def test_an_ehr_conflict_reconciles_to_the_ehrs_offer(
