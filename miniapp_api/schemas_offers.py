@@ -44,6 +44,7 @@ class OfferTerms(Model):
     terms_sha256: str | None = Field(description="name it when accepting")
     responded_at: datetime | None
     decline_reason: str | None
+    letter: str = Field(description="the offer document: these terms as a letter")
 
 
 class MyOffers(Model):
@@ -129,6 +130,7 @@ def terms_out(chain: st.OfferChain) -> OfferTerms:
         terms_sha256=offer.terms_sha256,
         responded_at=offer.responded_at,
         decline_reason=offer.decline_reason,
+        letter=st.offer_letter(chain),
     )
 
 

@@ -13,6 +13,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import select
@@ -28,6 +29,7 @@ CANDIDATE_VISIBLE = ("sent", "accepted", "declined", "expired")
 # What HR may still change and send.
 EDITABLE = ("draft", "held", "pending_approval", "sent", "accepted")
 ANSWERED = ("accepted", "declined", "expired")
+CHINA = ZoneInfo("Asia/Shanghai")
 
 
 class Benefit(BaseModel):
@@ -111,6 +113,29 @@ def terms_of(offer: Offer, position: Position) -> dict[str, Any]:
         "benefits": list(offer.benefits or []),
         "expires_at": offer.expires_at.isoformat() if offer.expires_at else None,
     }
+
+
+def offer_letter(chain: OfferChain) -> str:
+    """The offer document the candidate reads: every term of `terms_of`, as a letter (derived
+    from the terms alone, so the terms' hash covers it)."""
+    offer = chain.offer
+    benefits = "\n".join(f"  · {b.get('label')}：{b.get('value')}" for b in offer.benefits or [])
+    expires = (
+        offer.expires_at.astimezone(CHINA).strftime("%Y-%m-%d %H:%M") if offer.expires_at else "—"
+    )
+    lines = [
+        "录用意向书",
+        "",
+        f"{chain.candidate.name}：",
+        f"感谢你参加「{chain.position.title}」岗位的面试。我们很高兴向你发出录用意向，条件如下：",
+        f"  · 岗位：{chain.position.title}",
+        f"  · 薪资：{salary_text(offer) or '—'}",
+        f"  · 入职日期：{offer.start_date.isoformat() if offer.start_date else '—'}",
+        "  · 福利：" + ("\n" + benefits if benefits else "—"),
+        f"请在 {expires}（北京时间）前答复；逾期本录用意向失效。",
+        f"（第 {offer.terms_version} 版）",
+    ]
+    return "\n".join(lines)
 
 
 def terms_hash(terms: dict[str, Any]) -> str:

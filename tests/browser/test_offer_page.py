@@ -43,7 +43,9 @@ def test_hr_sends_and_the_candidate_accepts(page: Any, stack: Stack, engine: Eng
     wait_until(lambda: _ehr_steps(stack) == ["created", "sent"], timeout=30)
     page.evaluate("sessionStorage.clear()")
     login(page, stack, "cand_13", f"#/offers/{offer.id}")
-    page.get_by_text("2027-01-04").wait_for()
+    page.get_by_text("2027-01-04", exact=True).wait_for()
+    page.get_by_test_id("offer-letter").click()
+    assert "月薪 7,500 CNY" in page.get_by_test_id("offer-letter").inner_text()
     page.get_by_test_id("offer-accept").click()
     page.get_by_text("请先勾选确认").wait_for()  # the explicit confirmation comes first
     page.locator("#of-confirm").check()

@@ -79,6 +79,7 @@ def test_accept_is_signed_against_the_terms_shown(
     shown = http.get(f"/api/v1/me/offers/{offer_id}", headers=me).get_json()
     assert listed == shown and shown["start_date"] == START
     assert shown["salary"]["amount"] == 10000 and len(shown["benefits"]) == 2
+    assert "月薪 10,000 CNY" in shown["letter"] and f"入职日期：{START}" in shown["letter"]
     path = f"/api/v1/me/offers/{offer_id}/accept"
     wrong = http.post(path, headers=me, json={"terms_sha256": "0" * 64, "confirm": True})
     assert wrong.status_code == 409 and wrong.get_json()["error"]["code"] == "terms_changed"

@@ -16,7 +16,7 @@ addTexts({
     ofValidity: "有效天数", ofSave: "保存", ofSend: "发送", ofSaved: "已保存", ofSent: "已发送",
     ofHistory: "记录", ofSignatures: "签署记录", ofBack: "返回申请", ofNoOffer: "该申请还没有录用意向。",
     ofOutside: "超出薪资带，发送前需招聘经理审批", ofApproval: "审批",
-    ofFunnel: "录用漏斗", ofDrafted: "已起草", ofRate: "接受率",
+    ofLetter: "录用意向书", ofFunnel: "录用漏斗", ofDrafted: "已起草", ofRate: "接受率",
     of_draft: "待发送", of_held: "已暂缓", of_pending_approval: "待审批", of_sent: "已发送",
     of_accepted: "已接受", of_declined: "已拒绝", of_expired: "已过期", of_withdrawn: "已撤回",
     of_edited: "已修改", of_drafted: "已起草", of_approval_requested: "申请审批",
@@ -33,7 +33,7 @@ addTexts({
     ofSaved: "Saved", ofSent: "Sent", ofHistory: "History", ofSignatures: "Signatures",
     ofBack: "Back to the application", ofNoOffer: "This application has no offer yet.",
     ofOutside: "Outside the band: a recruiting manager approves before it is sent", ofApproval: "Approval",
-    ofFunnel: "Offer funnel", ofDrafted: "Drafted", ofRate: "Acceptance rate",
+    ofLetter: "The offer letter", ofFunnel: "Offer funnel", ofDrafted: "Drafted", ofRate: "Acceptance rate",
     of_draft: "Draft", of_held: "On hold", of_pending_approval: "Awaiting approval", of_sent: "Sent",
     of_accepted: "Accepted", of_declined: "Declined", of_expired: "Expired", of_withdrawn: "Withdrawn",
     of_edited: "Edited", of_drafted: "Drafted", of_approval_requested: "Approval asked",
@@ -72,6 +72,8 @@ async function viewMyOffers() {
 async function viewMyOffer(id) {
   const o = await api(`/me/offers/${enc(id)}`);
   show(t("ofTitle"), h("section", { class: "card" }, h("h2", {}, o.position), terms(o),
+    h("details", { "data-testid": "offer-letter" }, h("summary", {}, t("ofLetter")),
+      h("pre", { style: { whiteSpace: "pre-wrap" } }, o.letter)),
     o.status === "sent" ? answerPanel(o) : null));
 }
 
