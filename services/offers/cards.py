@@ -133,6 +133,15 @@ def offer_fields(chain: st.OfferChain, policy: NotifyPolicy) -> dict[str, str]:
     }
 
 
+def _approval_text(session: Session, offer: Offer) -> str:
+    """The managers' answer as HR's card shows it: who, what, and the note."""
+    if offer.approval_state not in APPROVAL_LABELS:
+        return ""
+    by = session.get(Staff, offer.approval_by) if offer.approval_by else None
+    text = f"{by.name if by else ''} {APPROVAL_LABELS[offer.approval_state]}".strip()
+    return _clip(f"{text}：{offer.approval_note}" if offer.approval_note else text)
+
+
 def build_offer_hr_card(session: Session, delivery: Delivery, policy: NotifyPolicy) -> Card | None:
     chain = _chain(session, outbox_event_of(session, delivery))
     if chain is None:
@@ -141,6 +150,7 @@ def build_offer_hr_card(session: Session, delivery: Delivery, policy: NotifyPoli
     page = f"{policy.hr_report_url(chain.offer.application_id)}/offer"
     open_draft = chain.offer.status in ("draft", "held")
     data.update(
+        approval=_approval_text(session, chain.offer),
         editor_url=safe_url(page, "", allow_http=policy.allow_http_links),
         decision="" if open_draft else chain.offer.status,
         decision_label="" if open_draft else data["status_label"],

@@ -140,3 +140,27 @@ def test_an_approval_sends_the_offer_and_reaches_the_ehr(
     assert steps == [("created", None), ("approved", "st-mgr-qian"), ("sent", "st-hr-li")]
     assert cards(sim, "mgr_zhaomin", APPROVAL)[0]["public"]["decided_by"] == "钱伟"
     assert len(cards(sim, "cand_01", "mi-offer-candidate-v1.schema")) == 1
+
+
+def test_a_send_back_reaches_hr_with_the_note(
+    bot_runtime: Runtime,
+    app_id: str,
+    http: FlaskClient,
+    hr: dict[str, str],
+    ehr: LocalHttp,
+    sim: LocalHttp,
+) -> None:
+    ehr_moves_to_offer(bot_runtime, app_id)
+    send(http, hr, app_id, salary_amount=12000)
+    run_jobs(bot_runtime)
+    track = cards(sim, "mgr_zhaomin", APPROVAL)[0]["out_track_id"]
+    [result] = _click_at_once(bot_runtime, [(track, "mgr_zhaomin", "offer_send_back")])
+    assert result.outcome == "done" and result.card_data["decision"] == "sent_back"
+    run_jobs(bot_runtime)
+    offer = offer_row(bot_runtime, app_id)
+    assert offer.status == "draft" and offer.approval_note == "薪资过高"
+    data = cards(sim, "hr_lina", "mi-offer-draft-hr-v1.schema")[0]["public"]
+    assert data["approval"] == "赵敏 已退回修改：薪资过高" and data["decision"] == ""
+    assert ehr_log(ehr, app_id) == []
+    view = http.get(f"/api/v1/hr/applications/{app_id}/offer", headers=hr).get_json()
+    assert view["approval_state"] == "sent_back" and view["approval_note"] == "薪资过高"
