@@ -312,3 +312,51 @@ class EhrClient:
         }
         path = f"/interviews/{quote(interview_id, safe='')}/feedback"
         return _entity(self._call("POST", path, json=body), "feedback", path)
+
+    # --- Contract v1.1: the offer ------------------------------------------------------------
+    # EhrConflict (409) carries the EHR's current offer (`EhrConflict.current("offer")`).
+
+    def create_offer(
+        self,
+        application_id: str,
+        *,
+        salary: dict[str, Any],
+        start_date: str | None,
+        expires_at: datetime,
+        benefits: list[dict[str, Any]],
+        actor_staff_id: str,
+        reason: str,
+        idempotency_key: str,
+    ) -> dict[str, Any]:
+        """Write an offer drafted or approved in DingTalk; return the EHR's offer."""
+        body = {
+            "salary": dict(salary),
+            "start_date": start_date,
+            "expires_at": _aware("expires_at", expires_at),
+            "benefits": list(benefits),
+            "actor_staff_id": actor_staff_id,
+            "reason": reason,
+            "idempotency_key": idempotency_key,
+        }
+        path = f"/applications/{quote(application_id, safe='')}/offers"
+        return _entity(self._call("POST", path, json=body), "offer", path)
+
+    def post_offer_status(
+        self,
+        offer_id: str,
+        *,
+        status: str,
+        actor_id: str,
+        signed_at: datetime | None,
+        idempotency_key: str,
+    ) -> dict[str, Any]:
+        """The offer's progress (`sent`, `accepted`, `declined`, `expired`); return it."""
+        body: dict[str, Any] = {
+            "status": status,
+            "actor_id": actor_id,
+            "idempotency_key": idempotency_key,
+        }
+        if signed_at is not None:
+            body["signed_at"] = _aware("signed_at", signed_at)
+        path = f"/offers/{quote(offer_id, safe='')}/status"
+        return _entity(self._call("POST", path, json=body), "offer", path)

@@ -17,6 +17,7 @@ from config.settings_imports import ImportSettings
 from config.settings_infra import InfraSettings
 from config.settings_miniapp import MiniAppSettings
 from config.settings_notify import NotifySettings
+from config.settings_offers import OffersSettings
 from config.settings_ops import OpsSettings
 from config.settings_rounds import RoundsSettings
 
@@ -101,6 +102,7 @@ class Settings(
     DigestSettings,
     ImportSettings,
     AtsSettings,
+    OffersSettings,
     OpsSettings,
     InfraSettings,
     BaseSettings,

@@ -31,6 +31,11 @@ DEFAULT_CARD_TEMPLATES: dict[str, str] = {
     "feedback_summary_hr": "mi-feedback-summary-hr-v1.schema",
     # HR's score digest (issue 22)
     "score_digest_hr": "mi-score-digest-hr-v1.schema",
+    # The offer (issue 19)
+    "offer_draft_hr": "mi-offer-draft-hr-v1.schema",
+    "offer_approval_manager": "mi-offer-approval-manager-v1.schema",
+    "offer_candidate": "mi-offer-candidate-v1.schema",
+    "offer_reminder": "mi-offer-reminder-v1.schema",
 }
 
 

@@ -16,7 +16,13 @@ from jobs.queues import NOTIFY_QUEUE, queue
 from services.notify.catalog import OUTBOX
 from storage.outbox_dispatch import Dispatcher
 from storage.sync_models import OutboxEvent
-from storage.vocabulary import OUTBOX_BULK_DECISION_REQUESTED, OUTBOX_FEEDBACK_SUBMITTED
+from storage.vocabulary import (
+    OUTBOX_BULK_DECISION_REQUESTED,
+    OUTBOX_FEEDBACK_SUBMITTED,
+    OUTBOX_OFFER_ANSWERED,
+    OUTBOX_OFFER_SENT,
+    OUTBOX_STAGE_CHANGED,
+)
 
 log = logging.getLogger(__name__)
 LIVE_STATES = {"queued", "started", "deferred", "scheduled"}
@@ -34,20 +40,31 @@ CALENDAR = "jobs.rounds.sync_round_event"
 FEEDBACK_WRITE_BACK = "jobs.interviewers.write_back_feedback"
 # "Advance the N suggested" confirmed on a digest card: N decisions, then the card's update.
 BULK_DECISION = "jobs.digests.run_bulk_decision"
+# The offer (jobs/offers.py): a stage change may draft it; its sending and its answer are
+# written to the EHR before their cards go out.
+OFFER_DRAFT = "jobs.offers.draft_on_stage_change"
+OFFER_WRITE_BACK = "jobs.offers.process_offer_event"
 
 
 def _job_for(write_back: bool, calendar: bool) -> str:
     return WRITE_BACK if write_back else CALENDAR if calendar else DEFAULT_JOB
 
 
+# Kinds with a job of their own, which delivers the row's cards (if any) when it is done.
+OWN_JOBS: dict[str, str] = {
+    OUTBOX_FEEDBACK_SUBMITTED: FEEDBACK_WRITE_BACK,
+    OUTBOX_BULK_DECISION_REQUESTED: BULK_DECISION,
+    OUTBOX_STAGE_CHANGED: OFFER_DRAFT,
+    OUTBOX_OFFER_SENT: OFFER_WRITE_BACK,
+    OUTBOX_OFFER_ANSWERED: OFFER_WRITE_BACK,
+}
 JOB_FOR_KIND: dict[str, str] = {
     **{
         kind: _job_for(handling.write_back, handling.calendar)
         for kind, handling in OUTBOX.items()
         if handling.write_back or handling.plan is not None
     },
-    OUTBOX_FEEDBACK_SUBMITTED: FEEDBACK_WRITE_BACK,
-    OUTBOX_BULK_DECISION_REQUESTED: BULK_DECISION,
+    **OWN_JOBS,
 }
 
 

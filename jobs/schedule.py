@@ -80,4 +80,11 @@ REGISTRY: tuple[PeriodicJob, ...] = (
         every=timedelta(minutes=5),
         timeout_seconds=300,
     ),
+    # The offer (issue 19): expiry, and the candidate's reminder 24 h before it.
+    PeriodicJob(
+        name="offer-sweep",
+        func="jobs.offers.sweep_offers_job",
+        every=timedelta(seconds=60),
+        timeout_seconds=300,
+    ),
 )

@@ -15,8 +15,10 @@ from datetime import UTC, datetime
 from clients.ehr import EhrClient, EhrConflict, EhrError, EhrTransientError
 from jobs import context
 from jobs.notify import deliver_outbox_event
+from jobs.offers import draft_for_application
 from services.decisions import cards as decision_cards
 from services.decisions.cards import NOT_WRITTEN, Writeback
+from storage.sync_models import OutboxEvent
 from storage.vocabulary import OUTBOX_DEADLINE_EXTENDED, OUTBOX_REQUIREMENT_REVIEWED
 
 log = logging.getLogger(__name__)
@@ -95,6 +97,13 @@ def write_back(outbox_id: int) -> str:
 
 
 def process_decision_event(outbox_id: int) -> int:
-    """Write the action back to the EHR, then deliver its cards; return how many went out."""
+    """Write the action back to the EHR, then deliver its cards; return how many went out.
+    An Advance into `offer` then drafts the offer (jobs/offers.py; once per application)."""
     write_back(outbox_id)
-    return deliver_outbox_event(outbox_id)
+    sent = deliver_outbox_event(outbox_id)
+    with context.current().runtime.session_factory() as session:
+        row = session.get(OutboxEvent, outbox_id)
+        payload = (row.payload or {}) if row is not None else {}
+    if payload.get("decision") == "advance" and payload.get("application_id"):
+        draft_for_application(str(payload["application_id"]))
+    return sent

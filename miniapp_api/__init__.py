@@ -12,6 +12,7 @@ from miniapp_api import (
     routes_hr,
     routes_imports,
     routes_interviewer,
+    routes_offers,
     routes_ops,
     routes_policies,
     routes_round_response,
@@ -36,6 +37,7 @@ def _blueprint() -> Blueprint:
         routes_ops.bp,
         routes_imports.bp,
         routes_digests.bp,
+        routes_offers.bp,
     )
     for child in (*children, *features):
         api.register_blueprint(child)

@@ -53,6 +53,11 @@ class DryRunRequest(Model):
     )
 
 
+class DryRunOffer(Model):
+    amount: int | None = Field(description="None: the position has no band, HR fills it in")
+    reason: str = Field(description='e.g. "岗位薪资带 8,000–10,000，综合分 90 → 10,000"')
+
+
 class DryRunItem(Model):
     score_id: str
     application_id: str
@@ -62,6 +67,7 @@ class DryRunItem(Model):
     auto_apply: bool
     reason: str
     rule: str
+    offer: DryRunOffer | None = Field(description="the offer that would have been drafted")
 
 
 class DryRunOut(Model):
@@ -70,6 +76,7 @@ class DryRunOut(Model):
     total: int
     counts: dict[str, int]
     auto_applied: int
+    offers: int = Field(description="scores that would have drafted an offer")
     items: list[DryRunItem] = Field(description="the most recent 200")
 
 

@@ -344,6 +344,15 @@ class TopEntry(Model):
     overall: float
 
 
+class OfferFunnel(Model):
+    drafted: int
+    sent: int = Field(description="reached the candidate (sent, accepted, declined, expired)")
+    accepted: int
+    declined: int
+    expired: int
+    acceptance_rate: float | None = Field(description="accepted / sent; null before any was sent")
+
+
 class PositionStats(Model):
     position_id: str
     applications: int
@@ -361,3 +370,4 @@ class PositionStats(Model):
     no_shows: int
     no_show_rate: float | None
     small_sample: bool
+    offers: OfferFunnel | None = Field(default=None, description="the offer funnel")

@@ -97,5 +97,14 @@ Walkthrough (ten minutes, any browser; docs/walkthrough.md has the details):
        {IMPORT_COMMAND}
        {inbox}hr_lina   {inbox}hr_sunli
        {app}#/admin/imports
+  13. The offer: 马超 (cand_13, 仓库拣货员, 93) reached the offer stage; 孙丽 has the
+     录用意向草稿 card (月薪 7,500: 岗位薪资带 6,000–7,500，综合分 93 → 7,500). Press 调整, set
+     a start date (and, to see the approval, 8,000), 发送; 钱伟 approves on his card; 马超 gets
+     您收到一份录用意向, opens it, ticks the confirmation and accepts; the EHR has each status:
+       {inbox}hr_sunli
+       {app}#/hr/applications/app-13/offer
+       {inbox}mgr_qianwei
+       {inbox}cand_13
+       {ehr}/_demo/offers
   The HR side of the page: {app} -> pick 李娜 (hr_lina).
 """

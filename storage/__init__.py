@@ -5,6 +5,7 @@ from storage import (
     attention_models,
     import_models,
     models,
+    offer_models,
     round_models,
     sync_models,
 )
@@ -27,6 +28,7 @@ __all__ = [
     "make_engine",
     "make_session_factory",
     "models",
+    "offer_models",
     "round_models",
     "sync_models",
     "unit_of_work",

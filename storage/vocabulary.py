@@ -136,6 +136,17 @@ OUTBOX_FEEDBACK_COMPLETE: Final = "feedback.complete"
 # HR confirmed "Advance the N suggested" on a digest card (issue 22): a job records the N
 # decisions, each like a single one, and the digest card reports the result.
 OUTBOX_BULK_DECISION_REQUESTED: Final = "decision.bulk_requested"
+# The offer (issue 19): drafted when an application enters `offer` with a qualifying score (HR
+# owners' card), approval asked of and answered by recruiting managers, sent (written back to
+# the EHR, then the candidate's card), answered by the candidate or expired (written back, then
+# HR's card updated).
+OUTBOX_OFFER_DRAFTED: Final = "offer.drafted"
+OUTBOX_OFFER_APPROVAL_REQUESTED: Final = "offer.approval_requested"
+OUTBOX_OFFER_APPROVAL_ANSWERED: Final = "offer.approval_answered"
+OUTBOX_OFFER_SENT: Final = "offer.sent"
+OUTBOX_OFFER_ANSWERED: Final = "offer.answered"
+# The clock: the candidate's one reminder 24 h before the offer expires (working hours).
+OUTBOX_OFFER_REMINDER: Final = "offer.reminder_due"
 
 OUTBOX_KINDS: Final = (
     OUTBOX_SCORE_PUBLISHED,
@@ -167,4 +178,10 @@ OUTBOX_KINDS: Final = (
     OUTBOX_FEEDBACK_UPSERTED,
     OUTBOX_FEEDBACK_COMPLETE,
     OUTBOX_BULK_DECISION_REQUESTED,
+    OUTBOX_OFFER_DRAFTED,
+    OUTBOX_OFFER_APPROVAL_REQUESTED,
+    OUTBOX_OFFER_APPROVAL_ANSWERED,
+    OUTBOX_OFFER_SENT,
+    OUTBOX_OFFER_ANSWERED,
+    OUTBOX_OFFER_REMINDER,
 )

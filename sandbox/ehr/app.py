@@ -17,7 +17,7 @@ from typing import Any
 from aiohttp import ClientSession, ClientTimeout, web
 
 from sandbox.ehr import events as ev
-from sandbox.ehr import rounds
+from sandbox.ehr import offers, rounds
 
 log = logging.getLogger("sandbox.ehr")
 ADVANCE = {
@@ -40,6 +40,9 @@ class EhrState:
     answers: dict[str, tuple[int, dict[str, Any]]] = field(default_factory=dict)
     decisions: list[dict[str, Any]] = field(default_factory=list)
     pushes: list[dict[str, Any]] = field(default_factory=list)
+    # Contract v1.1 offers (sandbox/ehr/offers.py) and every write-back that changed one.
+    offers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    offer_log: list[dict[str, Any]] = field(default_factory=list)
     seq: int = 0
     batch_seq: int = 0  # candidates made by POST /_demo/batch so far
 
@@ -261,6 +264,19 @@ async def feedback(request: web.Request) -> web.Response:
     return await _write_back(request, rounds.feedback, request.match_info["iv_id"])
 
 
+async def create_offer(request: web.Request) -> web.Response:
+    return await _write_back(request, offers.create_offer, request.match_info["app_id"])
+
+
+async def offer_status(request: web.Request) -> web.Response:
+    return await _write_back(request, offers.offer_status, request.match_info["offer_id"])
+
+
+async def demo_offers(request: web.Request) -> web.Response:
+    state = request.app[STATE_KEY]
+    return web.json_response({"offers": list(state.offers.values()), "log": state.offer_log})
+
+
 async def demo_scenario(request: web.Request) -> web.Response:
     from sandbox.ehr.scenario import load_org, scenario_events
 
@@ -320,6 +336,10 @@ def create_app(state: EhrState, org_path: str) -> web.Application:
     app.router.add_post("/interviews/{iv_id}/reschedule", reschedule)
     app.router.add_post("/interviews/{iv_id}/cancel", cancel)
     app.router.add_post("/interviews/{iv_id}/feedback", feedback)
+    # Contract v1.1: the offer (sandbox/ehr/offers.py).
+    app.router.add_post("/applications/{app_id}/offers", create_offer)
+    app.router.add_post("/offers/{offer_id}/status", offer_status)
+    app.router.add_get("/_demo/offers", demo_offers)
     app.router.add_post("/_demo/scenario", demo_scenario)
     app.router.add_post("/_demo/events", demo_events)
     app.router.add_post("/_demo/batch", demo_batch)

@@ -8,6 +8,8 @@ no-show: 18, 19, 20. cand-03 is missing the health certificate the night-shift s
 cand-07 was advanced to the interview stage and has a second round, onsite, tomorrow at 10:00
 Asia/Shanghai for 60 minutes, with the two interviewers of the East China stores (contract v1.1);
 cand-05 was advanced too, and her video round with them ended a few hours ago (feedback due).
+The positions carry salary bands and benefits (contract v1.1); cand-13 (warehouse, 93) passed
+her rounds and was moved to the offer stage, so the backend drafts her offer (issue 19).
 """
 
 from __future__ import annotations
@@ -28,6 +30,17 @@ NO_SHOW = {18, 19, 20}
 ADVANCED = 7
 HELD = 5  # advanced too; their second round took place a few hours ago
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+OFFERED = 13  # moved to the offer stage after her rounds
+# Contract v1.1 `position.salary_band` and `position.benefits` of the demo positions.
+SALARY_BANDS = {
+    "pos-store-night": {"min": 5000, "max": 6500, "currency": "CNY", "period": "month"},
+    "pos-warehouse": {"min": 6000, "max": 7500, "currency": "CNY", "period": "month"},
+}
+BENEFITS = [
+    {"key": "meal", "label": "餐补", "value": "每月 600 元"},
+    {"key": "insurance", "label": "五险一金", "value": "按实际工资缴纳"},
+    {"key": "night", "label": "夜班津贴", "value": "每晚 50 元"},
+]
 OVERALL = {1: 86, 2: 74, 3: 91, 4: 68, 5: 82, 6: 59, 7: 88, 8: 77, 11: 84, 12: 71, 13: 93, 14: 65}
 
 
@@ -68,6 +81,8 @@ def _org_events(org: dict[str, Any]) -> list[dict[str, Any]]:
                     "title": p["title"],
                     "department_id": p["department"],
                     "hr_owner_ids": p["hr_owners"],
+                    "salary_band": SALARY_BANDS.get(p["ehr_id"]),
+                    "benefits": BENEFITS if p["ehr_id"] in SALARY_BANDS else None,
                 },
             )
         )
@@ -204,6 +219,22 @@ def _second_rounds(org: dict[str, Any], now: datetime) -> list[dict[str, Any]]:
     ]  # fmt: skip
 
 
+def _offer_stage(org: dict[str, Any], now: datetime) -> list[dict[str, Any]]:
+    """cand-13 moved to the offer stage an hour ago (after her rounds)."""
+    moved = now - timedelta(hours=1)
+    app = ev.application(
+        f"app-{OFFERED:02d}",
+        2,
+        candidate_id=org["candidates"][OFFERED - 1]["ehr_id"],
+        position_id="pos-warehouse",
+        batch=BATCH,
+        stage="offer",
+        stage_changed_at=ev.iso(moved),
+        requirements=[],
+    )
+    return [ev.event("application", app, occurred_at=moved)]
+
+
 def scenario_events(org: dict[str, Any], *, now: datetime | None = None) -> list[dict[str, Any]]:
     """Every event of the scenario, in the order the EHR would have emitted them.
 
@@ -215,6 +246,7 @@ def scenario_events(org: dict[str, Any], *, now: datetime | None = None) -> list
         position_id = "pos-store-night" if n <= 10 else "pos-warehouse"
         out.extend(_candidate_events(cand, n, position_id))
     out.extend(_second_rounds(org, now or datetime.now(UTC)))
+    out.extend(_offer_stage(org, now or datetime.now(UTC)))
     for e in out:  # deterministic ids: re-seeding redelivers instead of duplicating
         e["id"] = f"evt-{e['type']}-{e['data']['id']}-v{e['data']['version']}"
     return out

@@ -38,6 +38,7 @@ from services.errors import Conflict, DomainError, Forbidden, InvalidInput, NotF
 from services.interviewers import actions as interviewer_actions
 from services.invitations import actions as invitation_actions
 from services.notify.policy import NotifyPolicy
+from services.offers import actions as offer_actions
 from services.rounds import actions as round_actions
 from storage.action_models import Decision, Delivery
 from storage.db import unit_of_work
@@ -188,6 +189,12 @@ HANDLERS: dict[str, Callable[[Session, Click], CardActionResult]] = {
     # --- end of the invitation's HR answers ---
     # --- rounds (services/rounds/): HR keeps the time a candidate asked to move ---
     "round_keep": round_actions.keep_round_time,
+    # --- end ---
+    # --- the offer (services/offers/): HR's Send / Hold, the managers' Approve / Send back ---
+    "offer_send": offer_actions.send_on_card,
+    "offer_hold": offer_actions.hold_on_card,
+    "offer_approve": offer_actions.approve_on_card,
+    "offer_send_back": offer_actions.send_back_on_card,
     # --- end ---
 }
 

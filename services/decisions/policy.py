@@ -24,6 +24,7 @@ from config import Settings
 from services.access.visibility import Viewer, get_application_for_viewer
 from services.decisions import decide as decisions
 from services.errors import Conflict, InvalidInput, NotFound
+from services.offers.salary import OfferRules
 from storage.action_models import Decision, ScorePolicy
 from storage.db import unit_of_work
 from storage.models import VISIBLE_SCORE_STATUSES, Application, Interview, Score
@@ -51,6 +52,9 @@ class PolicyConfig(BaseModel):
     dimension_minimums: list[DimensionMinimum] = Field(default_factory=list, max_length=50)
     auto_reject: bool = Field(
         default=False, description="a dimension below its minimum rejects at once"
+    )
+    offer: OfferRules = Field(
+        default_factory=OfferRules, description="when and what to offer (services/offers)"
     )
 
 

@@ -22,6 +22,7 @@ from services.decisions.policy import (
     get_effective_policy,
 )
 from services.errors import Forbidden, NotFound
+from services.offers.salary import parse_band, propose_salary
 from storage.action_models import ScorePolicy
 from storage.db import unit_of_work
 from storage.models import VISIBLE_SCORE_STATUSES, Application, Interview, Position, Score, Staff
@@ -36,6 +37,7 @@ class DryRun:
     total: int = 0
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(SUGGESTIONS, 0))
     auto_applied: int = 0
+    offers: int = 0  # how many would have had an offer drafted
     items: list[dict[str, Any]] = field(default_factory=list)
 
 
@@ -110,6 +112,18 @@ def update_policy(
         return _view(row)
 
 
+def _would_offer(
+    session: Session, policy: EffectivePolicy, application: Application, overall: float
+) -> dict[str, Any] | None:
+    """The offer the policy's rules would have drafted for this score, or None."""
+    position = session.get(Position, application.position_id)
+    band = parse_band((position.extra or {}).get("salary_band")) if position else None
+    proposal = propose_salary(band, overall, policy.config.offer)
+    if not proposal.qualifies:
+        return None
+    return {"amount": proposal.amount, "reason": proposal.reason}
+
+
 def dry_run_policy(
     session: Session,
     viewer: Viewer,
@@ -149,6 +163,8 @@ def dry_run_policy(
         result.total += 1
         result.counts[outcome.suggestion] += 1
         result.auto_applied += int(outcome.auto_apply)
+        offer = _would_offer(session, policy, application, score.overall)
+        result.offers += int(offer is not None)
         if len(result.items) < limit:
             result.items.append(
                 {
@@ -160,6 +176,7 @@ def dry_run_policy(
                     "auto_apply": outcome.auto_apply,
                     "reason": outcome.reason,
                     "rule": outcome.explanation["rule"],
+                    "offer": offer,
                 }
             )
     session.rollback()  # read only: end the transaction the queries opened

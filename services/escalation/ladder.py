@@ -25,12 +25,14 @@ from services.notify.recipients import hr_owner_recipients
 from storage.action_models import Delivery
 from storage.db import unit_of_work
 from storage.models import Application, Candidate, Interview, Position
+from storage.offer_models import Offer
 from storage.sync_models import OutboxEvent
 from storage.vocabulary import CLOSED_STAGES
 
 # The candidate messages worth chasing: the invitation and its deadline reminder, and (once
 # those features send them) the offer and the onboarding notice.
-ESCALATED_PURPOSES = ("invitation", "invite_reminder", "offer", "onboarding_notice")
+OFFER_PURPOSES = ("offer_candidate", "offer_reminder")
+ESCALATED_PURPOSES = ("invitation", "invite_reminder", *OFFER_PURPOSES, "onboarding_notice")
 # A message older than this is not chased any more (its deadline has long passed).
 LOOKBACK = timedelta(days=7)
 ACTED_INTERVIEW_STATUSES = ("opened", "attended", "completed", "no_show", "cancelled")
@@ -83,6 +85,9 @@ def _acted(session: Session, message: Delivery) -> bool:
     )
     if application is None or application.deleted or application.stage in CLOSED_STAGES:
         return True
+    if message.purpose in OFFER_PURPOSES:  # answered, expired or withdrawn: nothing to chase
+        offer = session.scalar(select(Offer).where(Offer.application_id == application.id))
+        return offer is None or offer.status != "sent"
     event = session.get(OutboxEvent, message.outbox_id) if message.outbox_id else None
     payload = (event.payload or {}) if event else {}
     interview_id = (

@@ -23,6 +23,7 @@ from services.interviewers import cards as interviewer_cards
 from services.invitations import cards as invitation_cards
 from services.notify import score_cards
 from services.notify.base import Content, Planner
+from services.offers import cards as offer_cards
 from services.rounds import cards as round_cards
 from storage.vocabulary import (
     OUTBOX_BRIEFING_DUE,
@@ -44,6 +45,12 @@ from storage.vocabulary import (
     OUTBOX_MANUAL_REMINDER,
     OUTBOX_MORE_TIME_REQUESTED,
     OUTBOX_NO_SHOW_ALERT,
+    OUTBOX_OFFER_ANSWERED,
+    OUTBOX_OFFER_APPROVAL_ANSWERED,
+    OUTBOX_OFFER_APPROVAL_REQUESTED,
+    OUTBOX_OFFER_DRAFTED,
+    OUTBOX_OFFER_REMINDER,
+    OUTBOX_OFFER_SENT,
     OUTBOX_REMINDER_DUE,
     OUTBOX_REQUIREMENT_REVIEWED,
     OUTBOX_REQUIREMENT_STATUS_CHANGED,
@@ -122,6 +129,15 @@ OUTBOX: Final[dict[str, Handling]] = {
     # --- HR's attention (services/digests/): "Advance the N suggested" confirmed on a digest
     # card; jobs/digests.py records the decisions (each with its own outbox row and cards) ---
     OUTBOX_BULK_DECISION_REQUESTED: RECORD_ONLY,
+    # --- The offer (services/offers/): the stage change that drafts it is routed to
+    # jobs/offers.py by jobs/dispatch.py (OWN_JOBS), and so are sent and answered offers, written to
+    # the EHR (contract v1.1 offer endpoints) before these cards go out.
+    OUTBOX_OFFER_DRAFTED: Handling(offer_cards.plan_offer_drafted),
+    OUTBOX_OFFER_APPROVAL_REQUESTED: Handling(offer_cards.plan_approval_requested),
+    OUTBOX_OFFER_APPROVAL_ANSWERED: Handling(offer_cards.plan_offer_progress),
+    OUTBOX_OFFER_SENT: Handling(offer_cards.plan_offer_progress),
+    OUTBOX_OFFER_ANSWERED: Handling(offer_cards.plan_offer_progress),
+    OUTBOX_OFFER_REMINDER: Handling(offer_cards.plan_offer_reminder),
 }
 
 CARDS: Final[dict[str, CardKind]] = {
@@ -159,4 +175,9 @@ CARDS: Final[dict[str, CardKind]] = {
     "feedback_summary_hr": CardKind(interviewer_cards.build_summary_card, "面试反馈汇总"),
     # --- HR's score digest (services/digests/), pushed by jobs/digests.py ---
     "score_digest_hr": CardKind(digest_content.build_digest_card, "新成绩汇总"),
+    # --- The offer (services/offers/) ---
+    "offer_draft_hr": CardKind(offer_cards.build_offer_hr_card, "录用意向"),
+    "offer_approval_manager": CardKind(offer_cards.build_approval_card, "录用意向待审批"),
+    "offer_candidate": CardKind(offer_cards.build_offer_candidate_card, "您收到一份录用意向"),
+    "offer_reminder": CardKind(offer_cards.build_offer_reminder_card, "录用意向即将过期"),
 }

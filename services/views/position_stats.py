@@ -17,6 +17,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from services.access.visibility import Viewer, get_position_for_viewer
+from services.offers.funnel import offer_funnel
 from services.views import position_stats_portable as portable
 from services.views import position_stats_postgresql as postgresql
 from services.views.position_stats_base import (
@@ -75,4 +76,5 @@ def get_position_stats(
         no_shows=counts.no_shows,
         no_show_rate=counts.no_shows / due if due else None,
         small_sample=count < SMALL_SAMPLE,
+        offers=offer_funnel(session, position.id),
     )

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from services.offers.funnel import OfferFunnel
+
 SMALL_SAMPLE = 5
 BINS = 10
 QUANTILE_METHOD = "linear interpolation between closest ranks (numpy default, percentile_cont)"
@@ -59,6 +61,7 @@ class PositionStats:
     no_shows: int
     no_show_rate: float | None
     small_sample: bool
+    offers: OfferFunnel | None = None  # the offer funnel (issue 19)
 
 
 @dataclass(frozen=True)

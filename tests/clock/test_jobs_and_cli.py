@@ -21,6 +21,7 @@ CLOCK_JOBS = {
     "score-policies": "jobs.clock.apply_score_policies_job",
     "interviewer-sweep": "jobs.clock.sweep_interviewers_job",
     "escalation-sweep": "jobs.escalation.escalate_unread_job",
+    "offer-sweep": "jobs.offers.sweep_offers_job",
 }
 
 

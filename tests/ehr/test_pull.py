@@ -25,8 +25,9 @@ from tests.support.servers import wait_until
 REPO = Path(__file__).resolve().parents[2]
 # invited, opened, attended, no-show, published, revised, and cand-03's application arriving
 # with its health certificate missing (the candidate's to-do); cand-07 advanced (stage changed)
-# and their second round scheduled; cand-05 advanced (stage changed; her round is already over)
-SCENARIO_OUTBOX = 20 + 14 + 12 + 3 + 12 + 1 + 1 + 1 + 1 + 1
+# and their second round scheduled; cand-05 advanced (stage changed; her round is already over);
+# cand-13 moved to the offer stage (stage changed)
+SCENARIO_OUTBOX = 20 + 14 + 12 + 3 + 12 + 1 + 1 + 1 + 1 + 1 + 1
 
 
 def _scenario() -> list[dict[str, object]]:

@@ -6,11 +6,10 @@ import ast
 from pathlib import Path
 
 from jobs.dispatch import (
-    BULK_DECISION,
     CALENDAR,
     DEFAULT_JOB,
-    FEEDBACK_WRITE_BACK,
     JOB_FOR_KIND,
+    OWN_JOBS,
     WRITE_BACK,
     consumed_kinds,
 )
@@ -65,16 +64,14 @@ def test_the_kinds_written_back_are_those_the_write_back_knows() -> None:
 
 def test_dispatch_routes_by_the_catalogue() -> None:
     for kind, handling in OUTBOX.items():
-        if handling.write_back:
+        if kind in OWN_JOBS:  # feedback from a card, the offer's draft and write-backs
+            assert JOB_FOR_KIND[kind] == OWN_JOBS[kind], kind
+        elif handling.write_back:
             assert JOB_FOR_KIND[kind] == WRITE_BACK, kind
         elif handling.calendar:
             assert JOB_FOR_KIND[kind] == CALENDAR, kind
         elif handling.plan is not None:
             assert JOB_FOR_KIND[kind] == DEFAULT_JOB, kind
-        elif kind == "feedback.submitted":  # written back from a card, no card of its own
-            assert JOB_FOR_KIND[kind] == FEEDBACK_WRITE_BACK
-        elif kind == "decision.bulk_requested":  # N decisions, then the digest card's update
-            assert JOB_FOR_KIND[kind] == BULK_DECISION
         else:
             assert kind not in JOB_FOR_KIND, kind
     # The kinds that are only a record: interview and stage changes, nothing else.
@@ -82,7 +79,6 @@ def test_dispatch_routes_by_the_catalogue() -> None:
         "interview.opened",
         "interview.attended",
         "interview.no_show",
-        "application.stage_changed",
         # The candidate's confirmation: the click itself updates the card.
         "interview.round_confirmed",
     }

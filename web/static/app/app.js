@@ -13,8 +13,9 @@ import * as interviewer from "./interviewer.js";
 import * as ops from "./ops.js";
 import * as bulk from "./bulk.js";
 import * as imports from "./imports.js";
+import * as offers from "./offers.js";
 
-const FEATURES = [rounds, interviewer, ops, imports];
+const FEATURES = [rounds, interviewer, ops, imports, offers];
 
 async function loginWithCode(authCode) {
   const data = await api("/auth/dingtalk", { method: "POST", body: { auth_code: authCode }, auth: false });
@@ -281,7 +282,8 @@ async function viewStats(id) {
     s.top.length ? h("section", { class: "card", "aria-labelledby": "top-h" }, h("h2", { id: "top-h" }, t("topList")),
       h("ol", { class: "list" }, s.top.map((e) => h("li", {},
         h("a", { class: "row-link", href: `#/hr/applications/${encodeURIComponent(e.application_id)}` },
-          h("div", { class: "row-main row-title" }, e.candidate_name), h("span", { class: "score-pill" }, fmtNum(e.overall))))))) : null);
+          h("div", { class: "row-main row-title" }, e.candidate_name), h("span", { class: "score-pill" }, fmtNum(e.overall))))))) : null,
+    offers.funnel(s.offers));
 }
 
 function decisionPanel(app) {
@@ -353,7 +355,10 @@ async function viewApplication(id) {
         badge(iv.status)))),
       // The rounds after the AI interview are arranged on their own page (rounds.js).
       h("a", { class: "btn", href: `#/hr/applications/${encodeURIComponent(a.id || id)}/schedule`, "data-testid": "schedule-link" },
-        t("scheduleNextRound"))),
+        t("scheduleNextRound")),
+      // The offer, its history and signatures are on their own page (offers.js).
+      a.stage === "offer" || a.stage === "hired" ? h("a", { class: "btn", href: `#/hr/applications/${encodeURIComponent(a.id || id)}/offer`, "data-testid": "offer-link" },
+        t("ofTitle")) : null),
     h("section", { class: "card", "aria-labelledby": "dec-h" }, h("h2", { id: "dec-h" }, t("decisions")),
       a.decisions.length ? h("ul", { class: "list", "data-testid": "decisions" }, a.decisions.map((d) => h("li", { class: "row-link" },
         h("div", { class: "row-main" }, h("div", { class: "row-title" }, label(d.decision)),
@@ -454,6 +459,9 @@ function parentRoute(hash) {
   if (m) return `#/hr/positions/${m[1]}`;
   const schedule = hash.match(/^#\/hr\/applications\/([^/?]+)\/schedule$/);
   if (schedule) return `#/hr/applications/${schedule[1]}`;
+  const offer = hash.match(/^#\/hr\/applications\/([^/?]+)\/offer$/);
+  if (offer) return `#/hr/applications/${offer[1]}`;
+  if (hash.startsWith("#/offers/")) return "#/offers";
   const round = hash.match(/^#\/interviews\/([^/?]+)\/round$/);
   if (round) return `#/interviews/${round[1]}`;
   if (hash.startsWith("#/interviews/")) return "#/interviews";

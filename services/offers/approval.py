@@ -1,0 +1,82 @@
+"""A recruiting manager's answer to an out-of-band salary: Approve (the offer goes out) or
+Send back with a note (HR edits it). The first answer wins: the offer row is locked
+(PostgreSQL `FOR UPDATE`), so of two managers answering at once the second waits, then finds
+the answer and is told who gave it; every copy of the card is then updated to say so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from services.errors import NotFound
+from services.offers import state as st
+from services.offers.hr import mark_sent
+from storage.db import unit_of_work
+from storage.models import Staff
+from storage.offer_models import Offer
+from storage.vocabulary import OUTBOX_OFFER_APPROVAL_ANSWERED
+
+ANSWERS = ("approved", "sent_back")
+
+
+@dataclass(frozen=True)
+class ApprovalAnswer:
+    outcome: str  # done | duplicate | already_decided
+    answer: str  # approved | sent_back
+    decided_by: str  # the deciding manager's name
+
+
+def _name(session: Session, staff_id: str | None) -> str:
+    staff = session.get(Staff, staff_id) if staff_id else None
+    return staff.name if staff is not None else (staff_id or "")
+
+
+def answer_approval(
+    session: Session, offer_id: str, manager: Staff, answer: str, *, note: str | None, now: datetime
+) -> ApprovalAnswer:
+    """Record the manager's answer unless another came first; one unit of work."""
+    if answer not in ANSWERS:
+        raise ValueError(answer)
+    with unit_of_work(session):
+        offer = session.scalars(
+            select(Offer)
+            .where(Offer.id == offer_id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ).first()
+        chain = st.load_chain(session, offer)
+        if chain is None:
+            raise NotFound("the card names no offer")
+        offer = chain.offer
+        if offer.approval_state in ANSWERS:
+            mine = offer.approval_by == manager.id and offer.approval_state == answer
+            outcome = "duplicate" if mine else "already_decided"
+            return ApprovalAnswer(
+                outcome, offer.approval_state or "", _name(session, offer.approval_by)
+            )
+        if offer.approval_state != "pending":
+            raise NotFound("the offer waits for no approval")
+        offer.approval_state, offer.approval_by, offer.approval_at = answer, manager.id, now
+        offer.approval_note = note
+        asked = offer.basis.get("approval_round") or 0
+        st.record(session, offer, f"approval_{answer}", actor=manager.id, now=now, note=note)
+        st.outbox(
+            session,
+            offer,
+            OUTBOX_OFFER_APPROVAL_ANSWERED,
+            f"offer.approval_answered:{offer.id}:{asked}",
+            now,
+            approval_round=asked,
+            answer=answer,
+        )
+        if answer == "approved":
+            offer.basis = {**offer.basis, "approved_amount": offer.salary_amount}
+            requester = str(offer.basis.get("send_requested_by") or manager.id)
+            mark_sent(session, chain, actor=requester, now=now)
+        else:
+            offer.status, offer.updated_at = "draft", now
+        return ApprovalAnswer("done", answer, manager.name)
