@@ -12,6 +12,7 @@ from config.settings_bot import BotSettings
 from config.settings_clock import ClockSettings
 from config.settings_ehr import EhrSyncSettings
 from config.settings_infra import InfraSettings
+from config.settings_insight import InsightSettings
 from config.settings_miniapp import MiniAppSettings
 from config.settings_notify import NotifySettings
 from config.settings_ops import OpsSettings
@@ -95,6 +96,7 @@ class Settings(
     NotifySettings,
     ClockSettings,
     RoundsSettings,
+    InsightSettings,
     OpsSettings,
     InfraSettings,
     BaseSettings,

@@ -9,6 +9,7 @@ from miniapp_api import (
     routes_auth,
     routes_candidate,
     routes_hr,
+    routes_insight,
     routes_interviewer,
     routes_ops,
     routes_policies,
@@ -28,7 +29,8 @@ def _blueprint() -> Blueprint:
     api = Blueprint("miniapp_api", __name__, url_prefix=API_PREFIX)
     children = (routes_auth.bp, routes_candidate.bp, routes_hr.bp, routes_policies.bp)
     features = (routes_rounds.bp, routes_round_response.bp, routes_interviewer.bp, routes_ops.bp)
-    for child in (*children, *features):
+    insight = (routes_insight.bp,)
+    for child in (*children, *features, *insight):
         api.register_blueprint(child)
 
     @api.get("/openapi.json")

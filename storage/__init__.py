@@ -1,6 +1,6 @@
 """The local cache of the EHR and the backend's own records."""
 
-from storage import action_models, models, round_models, sync_models
+from storage import action_models, insight_models, models, round_models, sync_models
 from storage.base import Base
 from storage.db import (
     DatabaseNotMigrated,
@@ -15,6 +15,7 @@ __all__ = [
     "DatabaseNotMigrated",
     "action_models",
     "check_migrated",
+    "insight_models",
     "make_engine",
     "make_session_factory",
     "models",
