@@ -67,6 +67,8 @@ DEV_DEFAULTS: dict[str, Any] = {
     "EHR_WEBHOOK_SECRET": "demo-webhook-secret",
     # So that `make run`'s walkthrough can show GET /metrics with a token everyone knows.
     "METRICS_TOKEN": "demo-metrics-token",
+    # So that the walkthrough's candidate reads the feedback section (issue 21).
+    "CANDIDATE_SCORE_VISIBILITY": "overall,dimensions,feedback",
 }
 
 # The development values of these secrets are public (they are in this repository), so anyone

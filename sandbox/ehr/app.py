@@ -270,6 +270,16 @@ async def demo_scenario(request: web.Request) -> web.Response:
     return web.json_response({"events": len(events), "pushed": statuses})
 
 
+async def demo_history(request: web.Request) -> web.Response:
+    from sandbox.ehr.history import history_events
+
+    state = request.app[STATE_KEY]
+    events = history_events()
+    state.record(events)
+    statuses = await push(state, events)
+    return web.json_response({"events": len(events), "pushed": statuses})
+
+
 async def demo_events(request: web.Request) -> web.Response:
     state = request.app[STATE_KEY]
     body = await request.json()
@@ -304,6 +314,7 @@ def create_app(state: EhrState, org_path: str) -> web.Application:
     app.router.add_post("/interviews/{iv_id}/cancel", cancel)
     app.router.add_post("/interviews/{iv_id}/feedback", feedback)
     app.router.add_post("/_demo/scenario", demo_scenario)
+    app.router.add_post("/_demo/history", demo_history)
     app.router.add_post("/_demo/events", demo_events)
     app.router.add_get("/_demo/decisions", demo_decisions)
     app.router.add_get("/_demo/state", demo_state)
