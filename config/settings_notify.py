@@ -29,6 +29,7 @@ DEFAULT_CARD_TEMPLATES: dict[str, str] = {
     "interviewer_briefing": "mi-interviewer-briefing-v1.schema",
     "feedback_request": "mi-feedback-request-v1.schema",
     "feedback_summary_hr": "mi-feedback-summary-hr-v1.schema",
+    "training_alert_hr": "mi-training-alert-hr-v1.schema",
 }
 
 

@@ -14,6 +14,7 @@ from miniapp_api.schemas_insight import (
     FeedbackCatalog,
     FeedbackPreview,
     ProbationScore,
+    TrainingList,
     Validity,
     ValidityQuery,
 )
@@ -23,6 +24,7 @@ from services.insight import catalog
 from services.insight.fairness import get_fairness_for_viewer
 from services.insight.preview import preview_feedback_for_viewer
 from services.insight.probation import get_probation_for_viewer
+from services.insight.training import list_training_for_viewer
 from services.insight.validity import get_validity_for_viewer
 from web_context import db_session, get_runtime
 
@@ -82,6 +84,21 @@ def probation(application_id: str) -> ProbationScore:
     defaults = policy_defaults_from_settings(get_runtime().settings)
     result = get_probation_for_viewer(db_session(), c.viewer(), application_id, defaults=defaults)
     return ProbationScore.model_validate(result)
+
+
+@endpoint(
+    bp,
+    "GET",
+    "/hr/applications/{application_id}/training",
+    summary="The new hire's courses with their follow-up flags and HR's answers",
+    response=TrainingList,
+)
+def training(application_id: str) -> TrainingList:
+    defaults = policy_defaults_from_settings(get_runtime().settings)
+    items = list_training_for_viewer(
+        db_session(), c.viewer(), application_id, now=c.now(), defaults=defaults
+    )
+    return TrainingList.model_validate({"items": items})
 
 
 @endpoint(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
 
 from pydantic import ConfigDict, Field, model_validator
@@ -70,6 +71,22 @@ class ProbationScore(Model):
     computation: str | None = Field(description="how the score was computed")
     reviews: list[ReviewResult]
     courses: list[CourseResult]
+
+
+class CourseFollowup(Model):
+    course_key: str
+    course_title: str
+    completion: float
+    exam_score: float | None
+    due_at: datetime | None = Field(description="null until the daily sweep has seen the course")
+    late: bool = Field(description="past due with completion under the policy's minimum")
+    exam_low: bool = Field(description="exam score under the policy's minimum")
+    coaching_added_at: datetime | None
+    note: str | None
+
+
+class TrainingList(Model):
+    items: list[CourseFollowup]
 
 
 # --- validity and fairness ---------------------------------------------------------------------

@@ -134,6 +134,13 @@ OUTBOX_FEEDBACK_SUBMITTED: Final = "feedback.submitted"
 OUTBOX_FEEDBACK_UPSERTED: Final = "feedback.upserted"
 OUTBOX_FEEDBACK_COMPLETE: Final = "feedback.complete"
 
+# The training follow-up (issue 21): a course past its due date under the completion threshold,
+# or an exam under its threshold, once per course and threshold crossed.
+OUTBOX_TRAINING_ALERT: Final = "training.alert_due"
+# HR's answer on the alert card (coaching, a new due date, a note): the record, and the dedupe
+# of a double click.
+OUTBOX_TRAINING_ANSWERED: Final = "training.answered"
+
 OUTBOX_KINDS: Final = (
     OUTBOX_SCORE_PUBLISHED,
     OUTBOX_SCORE_REVISED,
@@ -163,4 +170,6 @@ OUTBOX_KINDS: Final = (
     OUTBOX_FEEDBACK_SUBMITTED,
     OUTBOX_FEEDBACK_UPSERTED,
     OUTBOX_FEEDBACK_COMPLETE,
+    OUTBOX_TRAINING_ALERT,
+    OUTBOX_TRAINING_ANSWERED,
 )

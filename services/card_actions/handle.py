@@ -34,6 +34,7 @@ from services.card_actions.click import (
 from services.card_actions.followups import _approve, _extend, _flag, _remind, _review
 from services.decisions.decide import record_decision
 from services.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from services.insight import training_cards
 from services.interviewers import actions as interviewer_actions
 from services.invitations import actions as invitation_actions
 from services.rounds import actions as round_actions
@@ -186,6 +187,11 @@ HANDLERS: dict[str, Callable[[Session, Click], CardActionResult]] = {
     # --- end of the invitation's HR answers ---
     # --- rounds (services/rounds/): HR keeps the time a candidate asked to move ---
     "round_keep": round_actions.keep_round_time,
+    # --- end ---
+    # --- training follow-up (services/insight/): HR's answers to the alert card ---
+    "training_coaching": training_cards.add_coaching,
+    "training_extend": training_cards.extend_due_date,
+    "training_note": training_cards.add_note,
     # --- end ---
 }
 

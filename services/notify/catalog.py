@@ -18,6 +18,7 @@ from typing import Final
 from services.clock import cards as clock_cards
 from services.clock import manual_reminder
 from services.decisions import cards as decision_cards
+from services.insight import training_cards
 from services.interviewers import cards as interviewer_cards
 from services.invitations import cards as invitation_cards
 from services.notify import score_cards
@@ -52,6 +53,8 @@ from storage.vocabulary import (
     OUTBOX_SCORE_PUBLISHED,
     OUTBOX_SCORE_REVISED,
     OUTBOX_STAGE_CHANGED,
+    OUTBOX_TRAINING_ALERT,
+    OUTBOX_TRAINING_ANSWERED,
 )
 
 
@@ -117,6 +120,9 @@ OUTBOX: Final[dict[str, Handling]] = {
     OUTBOX_FEEDBACK_SUBMITTED: RECORD_ONLY,
     OUTBOX_FEEDBACK_UPSERTED: Handling(interviewer_cards.plan_feedback_upserted),
     OUTBOX_FEEDBACK_COMPLETE: Handling(interviewer_cards.plan_feedback_complete),
+    # --- Training follow-up (services/insight/): the alert, and HR's answers as the record ---
+    OUTBOX_TRAINING_ALERT: Handling(training_cards.plan_training_alert),
+    OUTBOX_TRAINING_ANSWERED: RECORD_ONLY,
 }
 
 CARDS: Final[dict[str, CardKind]] = {
@@ -152,4 +158,6 @@ CARDS: Final[dict[str, CardKind]] = {
     "feedback_request": CardKind(interviewer_cards.build_feedback_request_card, "请提交面试反馈"),
     "feedback_reminder": CardKind(interviewer_cards.build_feedback_reminder_card, "面试反馈提醒"),
     "feedback_summary_hr": CardKind(interviewer_cards.build_summary_card, "面试反馈汇总"),
+    # --- Training follow-up (services/insight/) ---
+    "training_alert_hr": CardKind(training_cards.build_training_alert_card, "新员工培训预警"),
 }

@@ -20,6 +20,7 @@ CLOCK_JOBS = {
     "no-show-alerts": "jobs.clock.sweep_no_show_alerts_job",
     "score-policies": "jobs.clock.apply_score_policies_job",
     "interviewer-sweep": "jobs.clock.sweep_interviewers_job",
+    "training-followup": "jobs.clock.sweep_training_followup_job",
 }
 
 

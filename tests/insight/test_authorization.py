@@ -37,6 +37,7 @@ ROUTES = [
     Route("GET", "/api/v1/hr/positions/{position}/validity", "staff", "position"),
     Route("GET", "/api/v1/hr/positions/{position}/fairness", "staff", "position"),
     Route("GET", "/api/v1/hr/applications/{application}/probation", "staff", "application"),
+    Route("GET", "/api/v1/hr/applications/{application}/training", "staff", "application"),
     Route(
         "GET", "/api/v1/hr/applications/{application}/candidate-feedback", "staff", "application"
     ),
@@ -105,6 +106,7 @@ def test_an_unknown_position_or_application_is_404_even_for_admins(
         "/api/v1/hr/positions/nope/validity",
         "/api/v1/hr/positions/nope/fairness",
         "/api/v1/hr/applications/nope/probation",
+        "/api/v1/hr/applications/nope/training",
         "/api/v1/hr/applications/nope/candidate-feedback",
     ):
         assert client.get(url, headers=admin).status_code == 404

@@ -4,7 +4,7 @@
 // score (#/hr/applications/{id}/insight). Registered in app.js (FEATURES): exports ROUTES.
 // Charts are inline SVG built with createElementNS; every text node is set with textContent.
 
-import { addTexts, api, facts, fmtNum, h, label, show, t } from "./core.js";
+import { addTexts, api, facts, fmtNum, fmtTime, h, label, show, t } from "./core.js";
 
 addTexts({
   zh: {
@@ -23,6 +23,8 @@ addTexts({
     insNoScore: "尚无已发布的成绩。", insProbation: "试用期评分", insScore: "评分", insHow: "计算方式",
     insPerformance: "绩效", insTrainingEffect: "培训效果", insWeights: "权重",
     insCourses: "课程", insReviews: "绩效评估", insCompletion: "完成率", insExam: "考试",
+    trTitle: "培训跟进", trNone: "暂无培训记录", trDue: "截止", trLate: "逾期未完成", trExamLow: "考试偏低",
+    trCoaching: "已安排辅导", trNote: "备注",
   },
   en: {
     fbTitle: "Feedback", fbStrengths: "Your strengths", fbWorkOn: "What to work on", fbFit: "Fit with the position",
@@ -40,6 +42,8 @@ addTexts({
     insNoScore: "No published score yet.", insProbation: "Probation score", insScore: "Score", insHow: "How it was computed",
     insPerformance: "Performance", insTrainingEffect: "Training effect", insWeights: "Weights",
     insCourses: "Courses", insReviews: "Performance reviews", insCompletion: "Completion", insExam: "Exam",
+    trTitle: "Training follow-up", trNone: "No training yet", trDue: "Due", trLate: "past due, incomplete", trExamLow: "low exam",
+    trCoaching: "coaching added", trNote: "Note",
   },
 });
 
@@ -164,7 +168,8 @@ async function viewValidity(id, params) {
 
 async function viewAppInsight(id) {
   const base = `/hr/applications/${encodeURIComponent(id)}`;
-  const [preview, p] = await Promise.all([api(`${base}/candidate-feedback`), api(`${base}/probation`)]);
+  const [preview, p, training] = await Promise.all([
+    api(`${base}/candidate-feedback`), api(`${base}/probation`), api(`${base}/training`)]);
   const previewCard = card("pv-h", t("insPreview"),
     !preview.visible_to_candidate ? h("p", { class: "notice" }, t("insNotVisible"))
       : preview.feedback ? feedbackSection(preview.feedback) : h("p", { class: "row-sub" }, t("insNoScore")));
@@ -180,7 +185,18 @@ async function viewAppInsight(id) {
     p.courses.length ? [h("h3", {}, t("insCourses")), facts(p.courses.map((c) =>
       [c.course_title, `${t("insCompletion")} ${fmtNum(c.completion)}%` + (c.exam_score == null ? "" : ` · ${t("insExam")} ${fmtNum(c.exam_score)}`)]))] : null,
     p.reviews.length ? [h("h3", {}, t("insReviews")), facts(p.reviews.map((r) => [r.period, fmtNum(r.score)]))] : null);
-  show(t("insTab"), previewCard, probation);
+  const courses = card("tr-h", t("trTitle"), training.items.length ? h("ul", { class: "list", "data-testid": "training" },
+    training.items.map((c) => h("li", { class: "row-link" },
+      h("div", { class: "row-main" }, h("div", { class: "row-title" }, c.course_title),
+        h("div", { class: "row-sub" }, `${t("insCompletion")} ${fmtNum(c.completion)}%`
+          + (c.exam_score == null ? "" : ` · ${t("insExam")} ${fmtNum(c.exam_score)}`)
+          + (c.due_at ? ` · ${t("trDue")} ${fmtTime(c.due_at)}` : "")
+          + (c.coaching_added_at ? ` · ${t("trCoaching")}` : "")
+          + (c.note ? ` · ${t("trNote")}: ${c.note}` : ""))),
+      c.late ? h("span", { class: "badge bad" }, t("trLate")) : null,
+      c.exam_low ? h("span", { class: "badge warn" }, t("trExamLow")) : null)))
+    : h("p", { class: "row-sub" }, t("trNone")));
+  show(t("insTab"), previewCard, probation, courses);
 }
 
 export const ROUTES = [
