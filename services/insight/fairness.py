@@ -17,8 +17,8 @@ from sqlalchemy import false, select
 from sqlalchemy.orm import Session
 
 from services.access.visibility import Viewer, get_position_for_viewer, require_staff
-from storage.models import Application, Candidate
-from storage.scores import latest_application_scores
+from storage.models import Application, Candidate, Interview, Score
+from storage.scores import visible
 from storage.vocabulary import EDUCATION_LEVELS
 
 MIN_GROUP = 10
@@ -100,14 +100,21 @@ def get_fairness_for_viewer(
     """The advance rate of each education group of a position's assessed applications."""
     require_staff(viewer)
     get_position_for_viewer(session, viewer, position_id)
-    latest = latest_application_scores(
-        Application.__table__.c.position_id == position_id,
-        Application.__table__.c.deleted.is_(false()),
+    # Assessed: the application has a visible score (any of its interviews).
+    scored = (
+        select(Interview.id)
+        .join(Score, Score.interview_id == Interview.id)
+        .where(
+            Interview.application_id == Application.id,
+            Interview.deleted.is_(false()),
+            visible(Score.__table__),
+        )
+        .exists()
     )
     rows = session.execute(
         select(Candidate.education, Application.stage)
-        .join(latest, latest.c.application_id == Application.id)
         .join(Candidate, Candidate.id == Application.candidate_id)
+        .where(Application.position_id == position_id, Application.deleted.is_(false()), scored)
     ).all()
     session.rollback()  # read only
     outcomes = [(education, stage in ADVANCED_STAGES) for education, stage in rows]

@@ -128,28 +128,27 @@ def _hires(session: Session, position_id: str) -> tuple[dict[str, Hire], dict[st
     }
     if not hires:
         return hires, {}
-    latest = latest_application_scores(*live)
-    score_of: dict[str, str] = {}
-    for app_id, score_id, overall in session.execute(
-        select(latest.c.application_id, latest.c.score_id, latest.c.overall)
-    ):
-        if app_id in hires:
-            hires[app_id].overall = float(overall)
-            score_of[score_id] = app_id
-    dims = session.execute(
-        select(
-            ScoreDimension.score_id,
-            ScoreDimension.key,
-            ScoreDimension.label,
-            ScoreDimension.score,
-            ScoreDimension.max_score,
-        ).join(latest, latest.c.score_id == ScoreDimension.score_id)
+    # Only the reviewed hires' scores: a few thousand of a position's many applications.
+    reviewed = select(PerformanceReview.application_id).where(
+        PerformanceReview.deleted.is_(false())
     )
+    latest = latest_application_scores(*live, _A.c.id.in_(reviewed))
+    _D = ScoreDimension.__table__
+    # One round trip: each latest score with its dimensions (outer join: a score without any).
+    rows = session.execute(
+        select(
+            latest.c.application_id, latest.c.overall,
+            _D.c.key, _D.c.label, _D.c.score, _D.c.max_score,
+        ).outerjoin(_D, _D.c.score_id == latest.c.score_id)
+    )  # fmt: skip
     labels: dict[str, str] = {}
-    for score_id, key, label, score, max_score in dims:
-        app_id = score_of.get(score_id)
-        if app_id is not None:
-            hires[app_id].dimensions[key] = score * 100 / max_score if max_score else score
+    for app_id, overall, key, label, score, max_score in rows:
+        hire = hires.get(app_id)
+        if hire is None:
+            continue
+        hire.overall = float(overall)
+        if key is not None:
+            hire.dimensions[key] = score * 100 / max_score if max_score else score
             labels.setdefault(key, label)
     for app_id, completion in session.execute(
         select(TrainingProgress.application_id, func.avg(TrainingProgress.completion))
