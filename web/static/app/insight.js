@@ -45,13 +45,17 @@ addTexts({
     trTitle: "Training follow-up", trNone: "No training yet", trDue: "Due", trLate: "past due, incomplete", trExamLow: "low exam",
     trCoaching: "coaching added", trNote: "Note",
   },
+}, {
+  // Education groups the core labels do not name, and the probation's performance sources.
+  zh: { other: "其他", unknown: "未填写", doctorate: "博士", probation: "试用期评估", mean_of_reviews: "各次评估平均" },
+  en: { other: "Other", unknown: "Not given", doctorate: "Doctorate", probation: "probation review", mean_of_reviews: "mean of reviews" },
 });
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 function svg(tag, attrs = {}, ...children) {
   const el = document.createElementNS(SVG_NS, tag);
   for (const [k, v] of Object.entries(attrs)) if (v != null) el.setAttribute(k, String(v));
-  for (const c of children.flat()) {
+  for (const c of children.flat(Infinity)) {
     if (c == null) continue;
     el.append(typeof c === "string" ? document.createTextNode(c) : c);
   }
@@ -175,7 +179,7 @@ async function viewAppInsight(id) {
       : preview.feedback ? feedbackSection(preview.feedback) : h("p", { class: "row-sub" }, t("insNoScore")));
   const probation = card("pb-h", t("insProbation"),
     p.available ? h("div", { class: "overall" }, h("span", { class: "row-sub" }, t("insScore")),
-      h("span", { class: "overall-value", "data-testid": "probation-score" }, fmtNum(p.score))) : h("p", { class: "row-sub" }, p.reason),
+      h("span", { class: "overall-value", "data-testid": "probation-score" }, String(p.score))) : h("p", { class: "row-sub" }, p.reason),
     facts([
       [t("insPerformance"), p.performance == null ? null : `${fmtNum(p.performance)} (${label(p.performance_source) || p.performance_source})`],
       [t("insTrainingEffect"), p.training_effect == null ? null : `${fmtNum(p.training_effect)} (${p.training_formula})`],
@@ -184,7 +188,7 @@ async function viewAppInsight(id) {
     ]),
     p.courses.length ? [h("h3", {}, t("insCourses")), facts(p.courses.map((c) =>
       [c.course_title, `${t("insCompletion")} ${fmtNum(c.completion)}%` + (c.exam_score == null ? "" : ` · ${t("insExam")} ${fmtNum(c.exam_score)}`)]))] : null,
-    p.reviews.length ? [h("h3", {}, t("insReviews")), facts(p.reviews.map((r) => [r.period, fmtNum(r.score)]))] : null);
+    p.reviews.length ? [h("h3", {}, t("insReviews")), facts(p.reviews.map((r) => [label(r.period), fmtNum(r.score)]))] : null);
   const courses = card("tr-h", t("trTitle"), training.items.length ? h("ul", { class: "list", "data-testid": "training" },
     training.items.map((c) => h("li", { class: "row-link" },
       h("div", { class: "row-main" }, h("div", { class: "row-title" }, c.course_title),
