@@ -127,62 +127,57 @@ def _seed(engine: Any, n: int) -> float:
     return time.perf_counter() - started
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--applications", type=int, default=10_000)
-    parser.add_argument("--repeat", type=int, default=30)
-    parser.add_argument("--timeout", type=int, default=900)
-    args = parser.parse_args()
-    if not os.environ.get("DATABASE_URL"):
-        return rerun_with_services()
-    signal.alarm(args.timeout)
+VIEWER_ID = "st-mgr"
 
-    from sqlalchemy import text
+
+def _viewer() -> Any:
+    from services.access.visibility import Viewer
+
+    return Viewer(dingtalk_user_id="u-mgr", staff_id=VIEWER_ID, staff_role="recruiting_manager",
+                  roles=("staff",))  # fmt: skip
+
+
+def _time_http(engine: Any, url: str, redis_url: str, repeat: int) -> tuple[dict[str, Any], ...]:
+    """The two endpoints through the Flask app in process: (timings, validity, fairness)."""
+    from datetime import UTC, datetime
 
     from config import Settings
-    from services.access.visibility import Viewer
-    from services.decisions.policy import PolicyConfig
-    from services.insight.fairness import get_fairness_for_viewer
-    from services.insight.validity import get_validity_for_viewer
-    from storage.db import make_engine, make_session_factory, upgrade_database
+    from services.access.sessions import issue_session_token
+    from storage.db import make_session_factory
     from storage.runtime import Runtime, make_redis
     from web import create_app
 
-    url, redis_url = os.environ["DATABASE_URL"], os.environ["REDIS_URL"]
-    upgrade_database(url)
-    engine = make_engine(url)
-    seeded = _seed(engine, args.applications)
     settings = Settings(  # type: ignore[call-arg]
         _env_file=None, APP_ENV="test", DATABASE_URL=url, REDIS_URL=redis_url,
         SECRET_KEY="bench-secret-key-that-is-long-enough-0123456789",
     )  # fmt: skip
     runtime = Runtime(settings, engine, make_session_factory(engine), make_redis(redis_url))
-    app = create_app(runtime=runtime, test_config={"TESTING": True})
-    client = app.test_client()
-    from datetime import UTC, datetime
-
-    from services.access.sessions import issue_session_token
-
-    viewer = Viewer(dingtalk_user_id="u-mgr", staff_id="st-mgr", staff_role="recruiting_manager",
-                    roles=("staff",))  # fmt: skip
-    token = issue_session_token(
-        settings.SECRET_KEY, viewer, now=datetime.now(UTC), ttl_seconds=3600
-    )
+    client = create_app(runtime=runtime, test_config={"TESTING": True}).test_client()
+    token = issue_session_token(settings.SECRET_KEY, _viewer(), now=datetime.now(UTC),
+                                ttl_seconds=3600)  # fmt: skip
     headers = {"Authorization": f"Bearer {token.token}"}
     base = f"/api/v1/hr/positions/{POSITION}"
-    body = client.get(f"{base}/validity", headers=headers).get_json()
+    validity = client.get(f"{base}/validity", headers=headers).get_json()
     fairness = client.get(f"{base}/fairness", headers=headers).get_json()
-    assert body["n"] == args.applications // 5, body.get("error")
-    results = {
-        "GET .../validity": _times(
-            lambda: client.get(f"{base}/validity", headers=headers), args.repeat
-        ),
-        "GET .../fairness": _times(
-            lambda: client.get(f"{base}/fairness", headers=headers), args.repeat
-        ),
+    timings = {
+        name: _times(lambda n=name: client.get(f"{base}/{n}", headers=headers), repeat)
+        for name in ("validity", "fairness")
     }
-    factory = make_session_factory(engine)
-    defaults = PolicyConfig()
+    runtime.run_closers()
+    runtime.redis.close()
+    return {f"GET .../{k}": v for k, v in timings.items()}, validity, fairness
+
+
+def _time_services(engine: Any, repeat: int) -> dict[str, dict[str, float]]:
+    """The services alone, and the plain aggregate query, in the same run."""
+    from sqlalchemy import text
+
+    from services.decisions.policy import PolicyConfig
+    from services.insight.fairness import get_fairness_for_viewer
+    from services.insight.validity import get_validity_for_viewer
+    from storage.db import make_session_factory
+
+    factory, viewer, defaults = make_session_factory(engine), _viewer(), PolicyConfig()
 
     def validity() -> object:
         with factory() as s:
@@ -194,21 +189,16 @@ def main() -> int:
         with factory() as s:
             return get_fairness_for_viewer(s, viewer, POSITION, lang="zh")
 
-    results["validity service"] = _times(validity, args.repeat)
-    results["fairness service"] = _times(fair, args.repeat)
+    results = {
+        "validity service": _times(validity, repeat),
+        "fairness service": _times(fair, repeat),
+    }
     with engine.connect() as conn:
-        results["plain aggregate query"] = _times(
-            lambda: conn.execute(text(PLAIN)).all(), args.repeat
-        )
-    print(
-        f"python {platform.python_version()} on {platform.machine()}, PostgreSQL at "
-        f"{url.split('@')[-1]}"
-    )
-    print(
-        f"applications: {args.applications:,}; reviewed hires: {body['n']:,} "
-        f"(seeded in {seeded:.1f} s); fairness groups: {len(fairness['groups'])}; "
-        f"{args.repeat} runs each"
-    )
+        results["plain aggregate query"] = _times(lambda: conn.execute(text(PLAIN)).all(), repeat)
+    return results
+
+
+def _report(results: dict[str, dict[str, float]]) -> None:
     plain = results["plain aggregate query"]["median"]
     for name, t in results.items():
         goal = ""
@@ -218,7 +208,37 @@ def main() -> int:
             f"{name:24s}: median {t['median']:8.2f} ms  p95 {t['p95']:8.2f} ms"
             f"  = {t['median'] / plain:6.1f} x the plain query{goal}"
         )
-    runtime.close()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--applications", type=int, default=10_000)
+    parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--timeout", type=int, default=900)
+    args = parser.parse_args()
+    if not os.environ.get("DATABASE_URL"):
+        return rerun_with_services()
+    signal.alarm(args.timeout)
+
+    from storage.db import make_engine, upgrade_database
+
+    url, redis_url = os.environ["DATABASE_URL"], os.environ["REDIS_URL"]
+    upgrade_database(url)
+    engine = make_engine(url)
+    seeded = _seed(engine, args.applications)
+    results, validity, fairness = _time_http(engine, url, redis_url, args.repeat)
+    assert validity["n"] == args.applications // 5, validity.get("error")
+    results.update(_time_services(engine, args.repeat))
+    print(
+        f"python {platform.python_version()} on {platform.machine()}, PostgreSQL at "
+        f"{url.split('@')[-1]}"
+    )
+    print(
+        f"applications: {args.applications:,}; reviewed hires: {validity['n']:,} "
+        f"(seeded in {seeded:.1f} s); fairness groups: {len(fairness['groups'])}; "
+        f"{args.repeat} runs each"
+    )
+    _report(results)
     engine.dispose()
     return 0
 
