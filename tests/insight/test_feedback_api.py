@@ -152,3 +152,26 @@ def test_the_report_with_feedback_serializes_as_its_documented_model(
     # The documented answer (either shape) takes it as the feedback variant.
     parsed = CandidateReportAnswer.model_validate_json(dumped).root
     assert isinstance(parsed, CandidateReportWithFeedback)
+
+
+def test_the_chat_score_reply_names_what_to_work_on_when_the_policy_has_feedback(
+    world: World, session: Session
+) -> None:
+    from services.chat.commands import BotPolicy, answer_message
+
+    _add_weak_dimension(session)
+    replies = {}
+    for parts in ("overall", "overall,feedback"):
+        policy = BotPolicy(
+            miniapp_url="http://127.0.0.1:8000/app/",
+            score_parts=frozenset(parts.split(",")),
+            max_chars=200,
+        )
+        replies[parts] = answer_message(
+            session, user_id="u-c1", text="score", policy=policy, now=f.NOW
+        ).markdown
+    assert (
+        "Plan your rest" not in replies["overall"] and "What to work on" not in replies["overall"]
+    )
+    assert "What to work on:" in replies["overall,feedback"]
+    assert "夜班适应度 is weaker: Plan your rest" in replies["overall,feedback"]
