@@ -5,9 +5,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask.testing import FlaskClient
-from sqlalchemy.orm import Session
-
 from sandbox.ehr.history import POSITION, history_events
 from services.ehr.sync import ingest_events
 from storage.runtime import Runtime
@@ -16,13 +13,18 @@ from tests.factories import bearer
 
 
 def test_the_history_gives_the_validity_and_fairness_pages_their_figures(
-    runtime: Runtime, client: FlaskClient, session: Session
+    any_runtime: Runtime,
 ) -> None:
+    """On PostgreSQL and on SQLite (`make run`'s embedded database)."""
+    from web import create_app
+
     events = history_events()
     assert [e["id"] for e in history_events()] == [e["id"] for e in events]  # deterministic
-    with runtime.session_factory() as s:
+    with any_runtime.session_factory() as s:
         result = ingest_events(s, events, source="push", received_at=datetime.now(UTC))
     assert result.rejected == []
+    client = create_app(runtime=any_runtime, test_config={"TESTING": True}).test_client()
+    session = any_runtime.session_factory()
     f.department(session, "d-root")
     f.department(session, "d-retail", "d-root")
     f.department(session, "d-retail-east", "d-retail")
@@ -47,3 +49,4 @@ def test_the_history_gives_the_validity_and_fairness_pages_their_figures(
         "/api/v1/hr/applications/hist-app-001/probation", headers=headers
     ).get_json()
     assert probation["application_id"] == "hist-app-001"
+    session.close()
