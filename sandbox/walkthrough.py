@@ -80,6 +80,6 @@ Walkthrough (ten minutes, any browser; docs/walkthrough.md has the details):
      course completion, and the advance rate per education group (four-fifths rule):
        curl -X POST {ehr}/_demo/history
        {app}#/hr/positions/pos-store-night-2025/validity
-       {app}#/hr/applications/hist-app-001/insight
+       {app}#/hr/applications/hist-app-005/insight
   The HR side of the page: {app} -> pick 李娜 (hr_lina).
 """

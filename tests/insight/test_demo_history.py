@@ -45,8 +45,10 @@ def test_the_history_gives_the_validity_and_fairness_pages_their_figures(
     assert fairness["total"] == 100
     assert groups["master"]["suppressed"] and groups["other"]["suppressed"]
     assert groups["high_school"]["count"] == 36 and not groups["high_school"]["suppressed"]
+    # The walkthrough's hire: reviewed and trained, so the probation score is there.
     probation = client.get(
-        "/api/v1/hr/applications/hist-app-001/probation", headers=headers
+        "/api/v1/hr/applications/hist-app-005/probation", headers=headers
     ).get_json()
-    assert probation["application_id"] == "hist-app-001"
+    assert probation["available"] is True and len(probation["courses"]) == 2
+    assert probation["performance_source"] == "probation"
     session.close()
