@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from services.access.visibility import Viewer, get_position_for_viewer, require_staff
 from services.decisions.policy import PolicyConfig, get_effective_policy
+from services.errors import InvalidInput
 from services.insight.stats import Correlation, correlate, mean
 from storage.models import (
     Application,
@@ -221,6 +222,11 @@ def validity_report(
     for hire in scored:
         for key in hire.dimensions:
             by_key[key].append(hire)
+    if measure != "overall" and measure not in by_key:
+        raise InvalidInput(
+            f"measure must be overall or a dimension of the hires' scores: {sorted(by_key)}",
+            code="unknown_measure",
+        )
     dimensions = [
         DimensionValidity(
             key, labels.get(key, key), correlate(*_paired(group, lambda h, k=key: h.dimensions[k]))

@@ -101,10 +101,14 @@ def test_validity_min_sample_comes_from_the_setting_and_a_dimension_can_be_the_m
     assert body["cutoff"]["difference_percent"] is None
 
 
-@pytest.mark.parametrize("query", ["?cutoff=101", "?cutoff=abc", "?measure="])
+@pytest.mark.parametrize(
+    "query", ["?cutoff=101", "?cutoff=abc", "?measure=", "?measure=no_such_dimension"]
+)
 def test_bad_validity_queries_are_clear_errors(
-    client: FlaskClient, world: World, query: str
+    client: FlaskClient, world: World, session: Session, query: str
 ) -> None:
+    add_hires(session, "p-own", _rows(30), prefix="v")
+    session.commit()
     response = client.get(VALIDITY + query, headers=bearer(world.tokens["admin"]))
     assert response.status_code == 400
     assert set(response.get_json()["error"]) == {"code", "message"}
