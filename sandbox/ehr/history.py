@@ -94,8 +94,8 @@ def _after_hire(n: int, overall: float, rng: random.Random) -> list[dict[str, An
         )  # fmt: skip
         out.append(ev.event("training_progress", progress, occurred_at=hired + timedelta(days=30)))
     mean_completion = sum(completions) / len(completions)
-    base = 28 + 0.42 * overall + 0.18 * mean_completion
-    for period, days, noise in (("2025-Q3", 60, 7), ("probation", 90, 6)):
+    base = 5 + 0.55 * overall + 0.35 * mean_completion
+    for period, days, noise in (("2025-Q3", 60, 5), ("probation", 90, 4)):
         review = ev.performance_review(
             f"hist-pr-{n:03d}-{period}", application_id=aid, period=period,
             score=round(max(0.0, min(100.0, base + rng.gauss(0, noise))), 1),
