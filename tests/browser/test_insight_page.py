@@ -72,3 +72,27 @@ def test_validity_fairness_and_probation_on_the_history(
     assert "0.3 ×" in page.get_by_role("region", name="试用期评分").inner_text()
     assert page.get_by_test_id("training").get_by_role("listitem").count() == 2
     shot(page, "hr-probation")
+
+
+def test_the_admin_edits_the_feedback_catalogue(page: Any, stack: Stack) -> None:
+    login(page, stack, "admin_chengang", "#/admin/feedback-catalog")
+    page.get_by_role("heading", name="反馈建议库（按维度）").wait_for()
+    field = page.get_by_role("group", name="night_shift").get_by_label("建议（中文）", exact=True)
+    field.fill("先试上两个夜班，再说说你的作息安排。")
+    page.get_by_role("button", name="保存").click()
+    page.get_by_text("已保存").wait_for()
+    shot(page, "admin-feedback-catalog")
+    with stack.app.test_client() as client:
+        from storage.models import Staff
+        from tests import factories as f
+
+        with stack.app.app_context():
+            from web_context import get_runtime
+
+            with get_runtime().session_factory() as s:
+                admin = s.get(Staff, "st-admin-chen")
+                assert admin is not None
+                token = f.token_for(staff_row=admin)
+        body = client.get("/api/v1/admin/feedback-catalog", headers=f.bearer(token)).get_json()
+    entry = {e["key"]: e for e in body["items"]}["night_shift"]
+    assert entry["suggestion_zh"] == "先试上两个夜班，再说说你的作息安排。"

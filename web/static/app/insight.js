@@ -4,7 +4,7 @@
 // score (#/hr/applications/{id}/insight). Registered in app.js (FEATURES): exports ROUTES.
 // Charts are inline SVG built with createElementNS; every text node is set with textContent.
 
-import { addTexts, api, facts, fmtNum, fmtTime, h, label, show, t } from "./core.js";
+import { addTexts, api, facts, fmtNum, fmtTime, h, label, show, t, toast } from "./core.js";
 
 addTexts({
   zh: {
@@ -25,6 +25,9 @@ addTexts({
     insCourses: "课程", insReviews: "绩效评估", insCompletion: "完成率", insExam: "考试",
     trTitle: "培训跟进", trNone: "暂无培训记录", trDue: "截止", trLate: "逾期未完成", trExamLow: "考试偏低",
     trCoaching: "已安排辅导", trNote: "备注",
+    fcTab: "反馈建议库", fcTitle: "反馈建议库（按维度）", fcHint: "每个 AI 维度一条建议（中英文），可选成长建议（如培训课程）；“*” 用于其他维度。未保存的维度使用内置默认。",
+    fcKey: "维度键", fcSuggestionZh: "建议（中文）", fcSuggestionEn: "建议（英文）", fcGrowthZh: "成长建议（中文）",
+    fcGrowthEn: "成长建议（英文）", fcAdd: "添加维度", fcRemove: "移除", fcSave: "保存", fcSaved: "已保存",
   },
   en: {
     fbTitle: "Feedback", fbStrengths: "Your strengths", fbWorkOn: "What to work on", fbFit: "Fit with the position",
@@ -44,6 +47,9 @@ addTexts({
     insCourses: "Courses", insReviews: "Performance reviews", insCompletion: "Completion", insExam: "Exam",
     trTitle: "Training follow-up", trNone: "No training yet", trDue: "Due", trLate: "past due, incomplete", trExamLow: "low exam",
     trCoaching: "coaching added", trNote: "Note",
+    fcTab: "Feedback catalogue", fcTitle: "Feedback catalogue (per dimension)", fcHint: "One suggestion per AI dimension (Chinese and English), and optionally a growth suggestion such as a course; \"*\" is for any other dimension. Dimensions not saved use the built-in defaults.",
+    fcKey: "Dimension key", fcSuggestionZh: "Suggestion (Chinese)", fcSuggestionEn: "Suggestion (English)", fcGrowthZh: "Growth (Chinese)",
+    fcGrowthEn: "Growth (English)", fcAdd: "Add a dimension", fcRemove: "Remove", fcSave: "Save", fcSaved: "Saved",
   },
 }, {
   // Education groups the core labels do not name, and the probation's performance sources.
@@ -203,7 +209,53 @@ async function viewAppInsight(id) {
   show(t("insTab"), previewCard, probation, courses);
 }
 
+const FIELDS = [["suggestion_zh", "fcSuggestionZh"], ["suggestion_en", "fcSuggestionEn"],
+  ["growth_zh", "fcGrowthZh"], ["growth_en", "fcGrowthEn"]];
+
+function catalogEntry(entry, i, list) {
+  const field = (name, text) => h("div", { class: "field" },
+    h("label", { for: `fc-${i}-${name}` }, text),
+    h("textarea", { id: `fc-${i}-${name}`, rows: "2", maxlength: "2000",
+      oninput: (e) => { entry[name] = e.target.value; } }, entry[name] || ""));
+  return h("fieldset", { class: "card" },
+    h("legend", {}, entry.key || t("fcKey")),
+    h("div", { class: "field" }, h("label", { for: `fc-${i}-key` }, t("fcKey")),
+      h("input", { id: `fc-${i}-key`, value: entry.key, maxlength: "64",
+        oninput: (e) => { entry.key = e.target.value.trim(); } })),
+    FIELDS.map(([name, text]) => field(name, t(text))),
+    h("button", { type: "button", class: "btn", onclick: () => { list.splice(i, 1); drawCatalog(list); } }, t("fcRemove")));
+}
+
+function drawCatalog(list) {
+  const save = async (e) => {
+    e.preventDefault();
+    const items = list.map((x) => ({ key: x.key, suggestion_zh: x.suggestion_zh, suggestion_en: x.suggestion_en,
+      growth_zh: x.growth_zh || null, growth_en: x.growth_en || null }));
+    try {
+      const saved = await api("/admin/feedback-catalog", { method: "PUT", body: { items } });
+      toast(t("fcSaved"));
+      drawCatalog(saved.items);
+    } catch (err) {
+      toast(err.message);
+    }
+  };
+  show(t("fcTitle"), h("p", { class: "row-sub" }, t("fcHint")),
+    h("form", { onsubmit: save, "aria-label": t("fcTitle") }, list.map((entry, i) => catalogEntry(entry, i, list)),
+      h("div", { class: "actions" },
+        h("button", { type: "button", class: "btn", onclick: () => { list.push({ key: "", suggestion_zh: "", suggestion_en: "" }); drawCatalog(list); } }, t("fcAdd")),
+        h("button", { type: "submit", class: "btn primary" }, t("fcSave")))));
+}
+
+async function viewCatalog() {
+  drawCatalog((await api("/admin/feedback-catalog")).items);
+}
+
+export function tabs(s) {
+  return s && s.staff_id && s.staff_role === "admin" ? [["#/admin/feedback-catalog", t("fcTab")]] : [];
+}
+
 export const ROUTES = [
+  [/^#\/admin\/feedback-catalog$/, () => viewCatalog(), "staff"],
   [/^#\/hr\/positions\/([^/?]+)\/validity(?:\?(.*))?$/, (m) => viewValidity(decodeURIComponent(m[1]), new URLSearchParams(m[2] || "")), "staff"],
   [/^#\/hr\/applications\/([^/?]+)\/insight$/, (m) => viewAppInsight(decodeURIComponent(m[1])), "staff"],
 ];
