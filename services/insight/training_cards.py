@@ -37,6 +37,9 @@ _WORDS = {
     "coaching": ("已安排辅导", "Coaching added"),
     "extend": ("已延长截止日期至 {due}", "Due date extended to {due}"),
     "note": ("已记录备注", "Note recorded"),
+    "coaching_done": ("已安排辅导", "Coaching added"),
+    "extend_done": ("已延长截止日期", "Due date extended"),
+    "note_done": ("已记录该备注", "This note is recorded"),
     "duplicate": ("已处理过：{label}", "Already done: {label}"),
     "gone": ("该课程已不存在", "This course is gone"),
     "not_permitted": ("你无权处理此卡片", "You are not permitted to act on this card"),
@@ -119,25 +122,28 @@ def build_training_alert_card(
     return Card("training_alert_hr", data)
 
 
-def _course_of(session: Session, out_track_id: str) -> str | None:
+def _alert_of(session: Session, out_track_id: str) -> tuple[int, str] | None:
+    """The alert (outbox row id) and course the card was sent for."""
     delivery = session.scalars(
         select(Delivery).where(Delivery.out_track_id == out_track_id).order_by(Delivery.id)
     ).first()
     event = outbox_event_of(session, delivery) if delivery else None
-    if event is None:
-        return None
-    course = (event.payload or {}).get("course_key")
-    return str(course) if course else None
+    course = (event.payload or {}).get("course_key") if event else None
+    return (event.id, str(course)) if event is not None and course else None
 
 
-def _record(click: Click, answer: str, course: str, note: str | None) -> dict[str, object]:
+def _record(
+    click: Click, answer: str, alert: tuple[int, str], note: str | None
+) -> dict[str, object]:
+    # One answer of each kind per alert, whichever HR owner's copy of the card it came from.
+    alert_id, course = alert
     digest = hashlib.sha256((note or "").encode()).hexdigest()[:16]
     return {
         "kind": OUTBOX_TRAINING_ANSWERED,
         "entity_kind": "application",
         "entity_id": click.application_id,
         "entity_version": None,
-        "dedupe_key": f"training-answer:{click.out_track_id}:{answer}:{digest}",
+        "dedupe_key": f"training-answer:{alert_id}:{answer}:{digest}",
         "created_at": click.now,
         "payload": {
             "application_id": click.application_id,
@@ -155,14 +161,15 @@ def answer_training_card(session: Session, click: Click, action: str) -> CardAct
     answer = ACTIONS[action]
     lang = click.lang
     with unit_of_work(session):
-        course = _course_of(session, click.out_track_id)
+        alert = _alert_of(session, click.out_track_id)
+        course = alert[1] if alert else None
         found = session.get(TrainingFollowup, (click.application_id, course)) if course else None
-        if course is None or found is None:
+        if alert is None or course is None or found is None:
             text = _word("gone", lang)
             return CardActionResult("refused", {}, {"notice": text}, text)
         note = click.params.get("note") if answer == "note" else None
-        if add_outbox_events(session, [_record(click, answer, course, note)]) == 0:
-            text = _word("duplicate", lang, label=_word(answer, lang, due=""))
+        if add_outbox_events(session, [_record(click, answer, alert, note)]) == 0:
+            text = _word("duplicate", lang, label=_word(f"{answer}_done", lang))
             return CardActionResult("duplicate", {}, {"notice": text}, text)
         row = answer_training_alert(
             session, application_id=click.application_id, course_key=course, action=answer,

@@ -182,7 +182,16 @@ def test_the_alert_card_reaches_the_hr_owners_and_its_buttons_work(
         row = s.get(TrainingFollowup, ("a-1", "safety"))
         assert row is not None and row.due_at == DUE + timedelta(days=16)
         assert row.completion_alerted_at is None and row.updated_by == "st-hr"
-    coaching = _click(runtime, "hr_wangqiang", track, "training_coaching", course_key="safety")
+    # The co-owner's copy of the same alert: the extension is done already, not done twice.
+    other = org.scalars(
+        select(Delivery.out_track_id).where(
+            Delivery.outbox_id == event.id, Delivery.out_track_id != track
+        )
+    ).first()
+    assert other is not None
+    twice = _click(runtime, "hr_wangqiang", other, "training_extend", course_key="safety")
+    assert twice.outcome == "duplicate" and twice.message == "Already done: Due date extended"
+    coaching = _click(runtime, "hr_wangqiang", other, "training_coaching", course_key="safety")
     assert coaching.outcome == "done" and coaching.message == "Coaching added"
     note = _click(runtime, "hr_lina", track, "training_note", course_key="safety", note="on_leave")
     assert note.outcome == "done"
