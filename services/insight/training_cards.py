@@ -4,8 +4,8 @@ the builder; services/card_actions/handle.py routes the buttons here.
 
 The builder reads the course again at send time: a course removed meanwhile sends nothing. A
 button press is database-only (DingTalk waits 2 s), authorized like every HR card (the clicker's
-scope must hold the application), and recorded once per card and answer (a record-only outbox
-row whose dedupe key a double click repeats).
+scope must hold the application), and recorded once per alert and answer (a record-only outbox
+row whose dedupe key a double click, or a co-owner's copy of the card, repeats).
 """
 
 from __future__ import annotations
