@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from services.access.visibility import Viewer
 from services.decisions.policy import DimensionMinimum, PolicyConfig
 from services.decisions.policy_admin import update_policy
+from storage.runtime import Runtime
 from tests import factories as f
 from tests.factories import bearer
 from tests.miniapp.conftest import World
@@ -175,3 +176,30 @@ def test_the_chat_score_reply_names_what_to_work_on_when_the_policy_has_feedback
     )
     assert "What to work on:" in replies["overall,feedback"]
     assert "夜班适应度 is weaker: Plan your rest" in replies["overall,feedback"]
+
+
+def test_the_feedback_reads_alike_on_sqlite_and_postgresql(any_runtime: Runtime) -> None:
+    """`make run` keeps its cache in SQLite: the candidate's report with feedback, and a stored
+    position policy and catalogue entry, read the same there."""
+    from services.access.sessions import verify_session_token
+    from services.insight.catalog import CatalogEntry, replace_catalog
+    from services.views import candidate as cv
+    from tests.miniapp.conftest import build_world
+
+    with any_runtime.session_factory() as s:
+        world = build_world(s)
+        _add_weak_dimension(s)
+        entry = CatalogEntry(
+            "night_shift", "先试两个夜班。", "Try two night shifts.", None, "Course"
+        )
+        replace_catalog(s, ADMIN, [entry], now=f.NOW)
+        viewer = verify_session_token(f.SECRET, world.tokens["candidate"], now=f.NOW)
+        report = cv.get_report_for_candidate(
+            s, viewer, "i-own", policy=frozenset({"feedback"}), lang="en", now=f.NOW
+        )
+    assert isinstance(report, cv.CandidateReportWithFeedback) and report.feedback is not None
+    assert [(w.key, w.text) for w in report.feedback.work_on] == [
+        ("night_shift", "夜班适应度 is weaker: Try two night shifts.")
+    ]
+    assert [g.text for g in report.feedback.growth] == ["Course"]
+    assert [f_.level for f_ in report.feedback.fit] == ["below"]
