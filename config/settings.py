@@ -15,6 +15,7 @@ from config.settings_digest import DigestSettings
 from config.settings_ehr import EhrSyncSettings
 from config.settings_imports import ImportSettings
 from config.settings_infra import InfraSettings
+from config.settings_insight import InsightSettings
 from config.settings_miniapp import MiniAppSettings
 from config.settings_notify import NotifySettings
 from config.settings_offers import OffersSettings
@@ -70,6 +71,8 @@ DEV_DEFAULTS: dict[str, Any] = {
     "EHR_WEBHOOK_SECRET": "demo-webhook-secret",
     # So that `make run`'s walkthrough can show GET /metrics with a token everyone knows.
     "METRICS_TOKEN": "demo-metrics-token",
+    # So that the walkthrough's candidate reads the feedback section (issue 21).
+    "CANDIDATE_SCORE_VISIBILITY": "overall,dimensions,feedback",
 }
 
 # The development values of these secrets are public (they are in this repository), so anyone
@@ -103,6 +106,7 @@ class Settings(
     ImportSettings,
     AtsSettings,
     OffersSettings,
+    InsightSettings,
     OpsSettings,
     InfraSettings,
     BaseSettings,

@@ -12,7 +12,8 @@ class MiniAppSettings(BaseModel):
 
     # Lifetime of a mini-app session token issued by POST /api/v1/auth/dingtalk.
     SESSION_TTL_SECONDS: int = Field(default=8 * 3600, gt=0, le=30 * 24 * 3600)
-    # What a candidate may see of a published score: comma list of overall, dimensions, comments.
+    # What a candidate may see of a published score: comma list of overall, dimensions, comments,
+    # feedback (strengths, what to work on, fit with the position, in words: issue 21).
     CANDIDATE_SCORE_VISIBILITY: str = "overall,dimensions"
     # The mini-app's web origin allowed by CORS (e.g. https://miniapp.example.com); unset: none.
     MINIAPP_ORIGIN: str | None = None

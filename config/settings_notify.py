@@ -36,6 +36,8 @@ DEFAULT_CARD_TEMPLATES: dict[str, str] = {
     "offer_approval_manager": "mi-offer-approval-manager-v1.schema",
     "offer_candidate": "mi-offer-candidate-v1.schema",
     "offer_reminder": "mi-offer-reminder-v1.schema",
+    # Training follow-up (issue 21)
+    "training_alert_hr": "mi-training-alert-hr-v1.schema",
 }
 
 

@@ -24,6 +24,7 @@ from services.decisions.policy import (
     apply_score_policies,
     policy_defaults_from_settings,
 )
+from services.insight.training import TrainingAction, sweep_training_followup
 from services.interviewers.clock import (
     ClockAction,
     interviewer_rules_from_settings,
@@ -52,6 +53,7 @@ class SweepReport:
     alerts: list[AlertAction] = field(default_factory=list)
     policies: list[PolicyAction] = field(default_factory=list)
     interviewers: list[ClockAction] = field(default_factory=list)
+    training: list[TrainingAction] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # sweeps another process was running
 
 
@@ -113,6 +115,16 @@ def run_interviewer_sweep(runtime: Runtime, *, now: datetime) -> list[ClockActio
     return _locked(runtime, "interviewers", work)
 
 
+def run_training_sweep(runtime: Runtime, *, now: datetime) -> list[TrainingAction]:
+    defaults = policy_defaults_from_settings(runtime.settings)
+
+    def work() -> list[TrainingAction]:
+        with runtime.session_factory() as session:
+            return sweep_training_followup(session, now=now, defaults=defaults)
+
+    return _locked(runtime, "training", work)
+
+
 def run_sweeps(runtime: Runtime, *, now: datetime) -> SweepReport:
     """Run every sweep as of `now` (the CLI); a sweep running elsewhere is reported, not run."""
     report = SweepReport()
@@ -132,11 +144,19 @@ def run_sweeps(runtime: Runtime, *, now: datetime) -> SweepReport:
         report.interviewers = run_interviewer_sweep(runtime, now=now)
     except SweepAlreadyRunning:
         report.skipped.append("interviewers")
+    try:
+        report.training = run_training_sweep(runtime, now=now)
+    except SweepAlreadyRunning:
+        report.skipped.append("training")
     return report
 
 
 def _counts(
-    actions: list[ReminderAction] | list[AlertAction] | list[PolicyAction] | list[ClockAction],
+    actions: list[ReminderAction]
+    | list[AlertAction]
+    | list[PolicyAction]
+    | list[ClockAction]
+    | list[TrainingAction],
 ) -> dict[str, int]:
     return dict(Counter(a.action for a in actions))
 
@@ -169,3 +189,8 @@ def sweep_interviewers_job() -> dict[str, int]:
 def apply_score_policies_job() -> dict[str, int]:
     """Periodic: apply auto-applied score policies to newly published scores."""
     return _run_periodic("score policy", run_policy_sweep)
+
+
+def sweep_training_followup_job() -> dict[str, int]:
+    """Daily: alert HR on new hires' courses past due or with a low exam, once per crossing."""
+    return _run_periodic("training", run_training_sweep)

@@ -87,4 +87,11 @@ REGISTRY: tuple[PeriodicJob, ...] = (
         every=timedelta(seconds=60),
         timeout_seconds=300,
     ),
+    # New hires' training (issue 21): courses past due or with a low exam, once per crossing.
+    PeriodicJob(
+        name="training-followup",
+        func="jobs.clock.sweep_training_followup_job",
+        every=timedelta(days=1),
+        timeout_seconds=600,
+    ),
 )

@@ -11,6 +11,7 @@ from miniapp_api import (
     routes_digests,
     routes_hr,
     routes_imports,
+    routes_insight,
     routes_interviewer,
     routes_offers,
     routes_ops,
@@ -38,6 +39,7 @@ def _blueprint() -> Blueprint:
         routes_imports.bp,
         routes_digests.bp,
         routes_offers.bp,
+        routes_insight.bp,
     )
     for child in (*children, *features):
         api.register_blueprint(child)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from flask import Blueprint
 
 from miniapp_api import context as c
-from miniapp_api.schemas import CandidateInterviewList, CandidateReport
+from miniapp_api.schemas import CandidateInterviewList, CandidateReportAnswer
 from miniapp_api.spec import Answer, answer, endpoint
 from services.access.visibility import require_candidate
 from services.views import candidate as candidate_views
@@ -44,7 +44,7 @@ def my_interviews() -> Answer:
     "GET",
     "/me/interviews/{interview_id}",
     summary="One interview's report, within the company's visibility policy",
-    response=CandidateReport,
+    response=CandidateReportAnswer,
 )
 def my_interview(interview_id: str) -> Answer:
     viewer = c.viewer()
@@ -58,4 +58,4 @@ def my_interview(interview_id: str) -> Answer:
         now=c.now(),
         allow_http=_allow_http(),
     )
-    return answer(report, candidate_views.CandidateReport)
+    return answer(report, type(report))

@@ -13,6 +13,7 @@ from pydantic import Field
 
 from miniapp_api import context as c
 from miniapp_api.schemas import DecisionOut, Model
+from miniapp_api.schemas_insight import GroupRate
 from miniapp_api.spec import endpoint
 from services.decisions.policy import (
     PolicyConfig,
@@ -70,6 +71,11 @@ class DryRunItem(Model):
     offer: DryRunOffer | None = Field(description="the offer that would have been drafted")
 
 
+class DryRunFairness(Model):
+    current: list[GroupRate] = Field(description="the stored policy")
+    draft: list[GroupRate] = Field(description="the draft (the stored policy when none is given)")
+
+
 class DryRunOut(Model):
     scope: str
     days: int
@@ -78,6 +84,10 @@ class DryRunOut(Model):
     auto_applied: int
     offers: int = Field(description="scores that would have drafted an offer")
     items: list[DryRunItem] = Field(description="the most recent 200")
+    fairness: DryRunFairness = Field(
+        description="per education group, the share of scores each policy would suggest"
+        " advancing, with four-fifths ratios (groups under 10 suppressed)"
+    )
 
 
 class OverrideRequest(Model):

@@ -106,5 +106,19 @@ Walkthrough (ten minutes, any browser; docs/walkthrough.md has the details):
        {inbox}mgr_qianwei
        {inbox}cand_13
        {ehr}/_demo/offers
+  14. Feedback the candidate can use: 王芳 (cand_02) reads 反馈与建议 under her score (her
+     strength, what to work on with a suggestion, the fit with the position in words); 李娜
+     previews exactly that, with the probation score once there is one; the admin 陈刚 edits
+     the suggestions per dimension (zh and en):
+       {app}#/interviews/iv-02
+       {app}#/hr/applications/app-02/insight
+       {app}#/admin/feedback-catalog
+  15. Does the AI interview predict anything? Push the demo EHR's 2025 hiring round (100
+     applicants, 40 hires with training and performance reviews), then open its validity page
+     as 赵敏 (mgr_zhaomin): correlations with 95% intervals, the chart, the cut-off statement,
+     course completion, and the advance rate per education group (four-fifths rule):
+       curl -X POST {ehr}/_demo/history
+       {app}#/hr/positions/pos-store-night-2025/validity
+       {app}#/hr/applications/hist-app-005/insight
   The HR side of the page: {app} -> pick 李娜 (hr_lina).
 """

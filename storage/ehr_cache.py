@@ -73,6 +73,16 @@ COLLECTIONS: dict[str, dict[str, ChildSpec]] = {
 }
 
 
+# Contract fields stored under another column name: a kind's `updated_at` would collide with the
+# cache's own column of that name (EhrEntityMixin.updated_at, when the row changed).
+FIELD_COLUMNS: dict[str, dict[str, str]] = {"training_progress": {"updated_at": "reported_at"}}
+
+
+def column_of(kind: str, field_name: str) -> str:
+    """The column that holds a contract field of `kind`."""
+    return FIELD_COLUMNS.get(kind, {}).get(field_name, field_name)
+
+
 @dataclass
 class EntityState:
     """One cached entity as the sync sees it."""
@@ -104,7 +114,7 @@ def load_states(
     locking some of the same rows never deadlock)."""
     table = entity_table(kind)
     names = ["id", "version", "deleted", "extra", *scalar_fields(kind, fields)]
-    columns = [table.c[name] for name in names]
+    columns = [table.c[column_of(kind, name)].label(name) for name in names]
     states: dict[str, EntityState] = {}
     for where in id_filters(session, table.c.id, sorted(ids)):
         stmt = select(*columns).where(where).order_by(table.c.id).with_for_update()
@@ -153,10 +163,10 @@ def _rows(kind: str, states: Sequence[EntityState], now: Any) -> list[dict[str, 
     which of them are columns is worked out once."""
     if not states:
         return []
-    names = scalar_fields(kind, states[0].fields)
+    names = [(name, column_of(kind, name)) for name in scalar_fields(kind, states[0].fields)]
     return [
         {
-            **{name: state.fields[name] for name in names},
+            **{column: state.fields[name] for name, column in names},
             "id": state.id,
             "version": state.version,
             "deleted": state.deleted,

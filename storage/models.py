@@ -256,6 +256,32 @@ class Feedback(EhrEntityMixin, Base):
     submitted_at: Mapped[datetime | None]
 
 
+class TrainingProgress(EhrEntityMixin, Base):
+    """A new hire's progress in one course (contract v1.1, kind `training_progress`)."""
+
+    __tablename__ = "training_progress"
+
+    application_id: Mapped[str] = mapped_column(String(64), index=True)
+    course_key: Mapped[str] = mapped_column(String(64))
+    course_title: Mapped[str] = mapped_column(String(200))
+    completion: Mapped[float] = mapped_column(Float)
+    exam_score: Mapped[float | None] = mapped_column(Float)
+    # The contract's `updated_at` (storage.ehr_cache.FIELD_COLUMNS): the mixin's `updated_at`
+    # is when the cache row changed.
+    reported_at: Mapped[datetime | None]
+
+
+class PerformanceReview(EhrEntityMixin, Base):
+    """A hire's performance review (contract v1.1, kind `performance_review`)."""
+
+    __tablename__ = "performance_review"
+
+    application_id: Mapped[str] = mapped_column(String(64), index=True)
+    period: Mapped[str] = mapped_column(String(32))
+    score: Mapped[float] = mapped_column(Float)
+    reviewed_at: Mapped[datetime | None]
+
+
 ENTITY_MODELS: dict[str, type[Any]] = {
     "staff": Staff,
     "department": Department,
@@ -265,4 +291,6 @@ ENTITY_MODELS: dict[str, type[Any]] = {
     "interview": Interview,
     "score": Score,
     "feedback": Feedback,
+    "training_progress": TrainingProgress,
+    "performance_review": PerformanceReview,
 }

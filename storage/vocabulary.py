@@ -148,6 +148,13 @@ OUTBOX_OFFER_ANSWERED: Final = "offer.answered"
 # The clock: the candidate's one reminder 24 h before the offer expires (working hours).
 OUTBOX_OFFER_REMINDER: Final = "offer.reminder_due"
 
+# The training follow-up (issue 21): a course past its due date under the completion threshold,
+# or an exam under its threshold, once per course and threshold crossed.
+OUTBOX_TRAINING_ALERT: Final = "training.alert_due"
+# HR's answer on the alert card (coaching, a new due date, a note): the record, and the dedupe
+# of a double click.
+OUTBOX_TRAINING_ANSWERED: Final = "training.answered"
+
 OUTBOX_KINDS: Final = (
     OUTBOX_SCORE_PUBLISHED,
     OUTBOX_SCORE_REVISED,
@@ -184,4 +191,6 @@ OUTBOX_KINDS: Final = (
     OUTBOX_OFFER_SENT,
     OUTBOX_OFFER_ANSWERED,
     OUTBOX_OFFER_REMINDER,
+    OUTBOX_TRAINING_ALERT,
+    OUTBOX_TRAINING_ANSWERED,
 )

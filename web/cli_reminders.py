@@ -51,6 +51,11 @@ def _print(report: SweepReport) -> None:
             f"interviewer {i.action}\t{i.kind}\tinterview={i.interview_id}"
             f"\treminder={i.reminder_id}\t{i.reason}"
         )
+    for tr in report.training:
+        click.echo(
+            f"training {tr.action}\t{tr.threshold}\tapplication={tr.application_id}"
+            f"\tcourse={tr.course_key}"
+        )
     for name in report.skipped:
         click.echo(f"warning: the {name} sweep is running elsewhere; skipped")
     sent = sum(1 for r in report.reminders if r.action == "sent")
@@ -61,13 +66,14 @@ def _print(report: SweepReport) -> None:
     click.echo(
         f"reminders sent={sent} held={held}; no-show alerts={alerted}; policy decisions={applied}"
         f"; interviewer cards={briefed}"
+        f"; training alerts={sum(1 for tr in report.training if tr.action == 'alerted')}"
     )
 
 
 @reminders.command("sweep")
 @click.option("--now", "now_text", default=None, help="RFC 3339 time to sweep as of (default now).")
 def sweep_command(now_text: str | None) -> None:
-    """Run the reminder, no-show, score-policy and interviewer sweeps as of --now; print them."""
+    """Run the reminder, no-show, score-policy, interviewer and training sweeps as of --now."""
     now = parse_now(now_text)
     click.echo(f"sweeping as of {now.isoformat()}")
     _print(run_sweeps(get_runtime(), now=now))

@@ -287,6 +287,16 @@ async def demo_scenario(request: web.Request) -> web.Response:
     return web.json_response({"events": len(events), "pushed": statuses})
 
 
+async def demo_history(request: web.Request) -> web.Response:
+    from sandbox.ehr.history import history_events
+
+    state = request.app[STATE_KEY]
+    events = history_events()
+    state.record(events)
+    statuses = await push(state, events)
+    return web.json_response({"events": len(events), "pushed": statuses})
+
+
 async def demo_events(request: web.Request) -> web.Response:
     state = request.app[STATE_KEY]
     body = await request.json()
@@ -341,6 +351,7 @@ def create_app(state: EhrState, org_path: str) -> web.Application:
     app.router.add_post("/offers/{offer_id}/status", offer_status)
     app.router.add_get("/_demo/offers", demo_offers)
     app.router.add_post("/_demo/scenario", demo_scenario)
+    app.router.add_post("/_demo/history", demo_history)
     app.router.add_post("/_demo/events", demo_events)
     app.router.add_post("/_demo/batch", demo_batch)
     app.router.add_get("/_demo/decisions", demo_decisions)

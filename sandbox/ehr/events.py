@@ -218,6 +218,51 @@ def feedback(
     }
 
 
+def training_progress(
+    tid: str,
+    version: int = 1,
+    *,
+    application_id: str = "app-1",
+    course_key: str = "service_basics",
+    completion: float = 50,
+    exam_score: float | None = None,
+    **over: Any,
+) -> dict[str, Any]:
+    """A new hire's progress in one course (contract v1.1)."""
+    return {
+        "id": tid,
+        "version": version,
+        "application_id": application_id,
+        "course_key": course_key,
+        "course_title": f"Course {course_key}",
+        "completion": completion,
+        "exam_score": exam_score,
+        "updated_at": iso(BASE_TIME + timedelta(days=40)),
+        **over,
+    }
+
+
+def performance_review(
+    rid: str,
+    version: int = 1,
+    *,
+    application_id: str = "app-1",
+    period: str = "probation",
+    score: float = 80,
+    **over: Any,
+) -> dict[str, Any]:
+    """A hire's performance review (contract v1.1)."""
+    return {
+        "id": rid,
+        "version": version,
+        "application_id": application_id,
+        "period": period,
+        "score": score,
+        "reviewed_at": iso(BASE_TIME + timedelta(days=90)),
+        **over,
+    }
+
+
 BUILDERS = {
     "department": department,
     "staff": staff,
@@ -227,6 +272,8 @@ BUILDERS = {
     "interview": interview,
     "score": score,
     "feedback": feedback,
+    "training_progress": training_progress,
+    "performance_review": performance_review,
 }
 
 

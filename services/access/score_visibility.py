@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 
 from storage.vocabulary import VISIBLE_SCORE_STATUSES
 
-SCORE_PARTS = ("overall", "dimensions", "comments")
+SCORE_PARTS = ("overall", "dimensions", "comments", "feedback")
 
 
 @dataclass(frozen=True)

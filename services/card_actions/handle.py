@@ -35,6 +35,7 @@ from services.card_actions.followups import _approve, _extend, _flag, _remind, _
 from services.decisions.decide import record_decision
 from services.digests import actions as digest_actions
 from services.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
+from services.insight import training_cards
 from services.interviewers import actions as interviewer_actions
 from services.invitations import actions as invitation_actions
 from services.notify.policy import NotifyPolicy
@@ -195,6 +196,10 @@ HANDLERS: dict[str, Callable[[Session, Click], CardActionResult]] = {
     "offer_hold": offer_actions.hold_on_card,
     "offer_approve": offer_actions.approve_on_card,
     "offer_send_back": offer_actions.send_back_on_card,
+    # --- training follow-up (services/insight/): HR's answers to the alert card ---
+    "training_coaching": training_cards.add_coaching,
+    "training_extend": training_cards.extend_due_date,
+    "training_note": training_cards.add_note,
     # --- end ---
 }
 

@@ -147,6 +147,10 @@ def _score(session: Session, viewer: Viewer, policy: BotPolicy, lang: str, now: 
         lines.append(f"- {_tr(lang, '总分', 'Overall')}: {report.score.overall:g}")
     for dim in (report.score.dimensions if report.score else None) or ():
         lines.append(f"- {md(dim.label)}: {dim.score:g}/{dim.max_score:g}")
+    feedback = getattr(report, "feedback", None)  # when the policy includes it (issue 21)
+    if feedback is not None and feedback.work_on:
+        lines.append(f"\n{_tr(lang, '可以提升的方面', 'What to work on')}:")
+        lines += [f"- {md(line.text)}" for line in feedback.work_on]
     url = f"{policy.miniapp_url.rstrip('/')}/#/interviews/{report.interview.id}"
     lines.append(f"\n[{_tr(lang, '查看完整报告', 'Open the report')}]({url})")
     return Reply(title, "\n".join(lines))

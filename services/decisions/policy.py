@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
@@ -55,6 +55,23 @@ class PolicyConfig(BaseModel):
     )
     offer: OfferRules = Field(
         default_factory=OfferRules, description="when and what to offer (services/offers)"
+    )
+    # After the hire (issue 21): the training follow-up's thresholds and the probation score.
+    training_completion_min: float = Field(
+        default=80.0, ge=0, le=100, description="a course past its due date under this warns HR"
+    )
+    training_exam_min: float = Field(
+        default=70.0, ge=0, le=100, description="an exam score under this warns HR"
+    )
+    training_due_days: int = Field(
+        default=30, ge=1, le=366, description="a course is due this long after it is first seen"
+    )
+    probation_training_weight: float = Field(
+        default=0.3, ge=0, le=1, description="probation = training x this + performance x rest"
+    )
+    training_effect: Literal["mean", "completion", "exam"] = Field(
+        default="mean",
+        description="training effect: mean of completion and exam score, or either alone",
     )
 
 

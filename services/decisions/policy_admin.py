@@ -22,10 +22,19 @@ from services.decisions.policy import (
     get_effective_policy,
 )
 from services.errors import Forbidden, NotFound
+from services.insight.fairness import GroupRate, group_rates
 from services.offers.salary import parse_band, propose_salary
 from storage.action_models import ScorePolicy
 from storage.db import unit_of_work
-from storage.models import VISIBLE_SCORE_STATUSES, Application, Interview, Position, Score, Staff
+from storage.models import (
+    VISIBLE_SCORE_STATUSES,
+    Application,
+    Candidate,
+    Interview,
+    Position,
+    Score,
+    Staff,
+)
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +48,9 @@ class DryRun:
     auto_applied: int = 0
     offers: int = 0  # how many would have had an offer drafted
     items: list[dict[str, Any]] = field(default_factory=list)
+    # The adverse-impact guard (issue 21): per education group, the share of scores each policy
+    # would suggest advancing, the stored one beside the draft (the same when there is none).
+    fairness: dict[str, list[GroupRate]] = field(default_factory=dict)
 
 
 def require_admin(session: Session, viewer: Viewer) -> Staff:
@@ -138,10 +150,12 @@ def dry_run_policy(
     """What the policy of `scope` (or `config`) would have decided on the last `days` of scores."""
     current = get_policy(session, viewer, scope, defaults=defaults)
     policy = EffectivePolicy(scope, current.version, config or current.config)
+    stored = EffectivePolicy(scope, current.version, current.config)
     query = (
-        select(Score, Application)
+        select(Score, Application, Candidate.education)
         .join(Interview, Interview.id == Score.interview_id)
         .join(Application, Application.id == Interview.application_id)
+        .outerjoin(Candidate, Candidate.id == Application.candidate_id)
         .where(
             Score.status.in_(VISIBLE_SCORE_STATUSES),
             Score.deleted.is_(False),
@@ -156,10 +170,13 @@ def dry_run_policy(
     else:
         query = query.where(Application.position_id == scope)
     result = DryRun(scope=scope, days=days)
-    for score, application in session.execute(query).all():
-        outcome = evaluate(
-            policy, score, pending=decisions.blocking_requirements(application), now=now
-        )
+    advances: dict[str, list[tuple[str | None, bool]]] = {"current": [], "draft": []}
+    for score, application, education in session.execute(query).all():
+        pending = decisions.blocking_requirements(application)
+        outcome = evaluate(policy, score, pending=pending, now=now)
+        before = evaluate(stored, score, pending=pending, now=now) if config else outcome
+        advances["draft"].append((education, outcome.suggestion == "advance"))
+        advances["current"].append((education, before.suggestion == "advance"))
         result.total += 1
         result.counts[outcome.suggestion] += 1
         result.auto_applied += int(outcome.auto_apply)
@@ -179,5 +196,6 @@ def dry_run_policy(
                     "offer": offer,
                 }
             )
+    result.fairness = {name: group_rates(pairs) for name, pairs in advances.items()}
     session.rollback()  # read only: end the transaction the queries opened
     return result

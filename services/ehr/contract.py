@@ -208,6 +208,21 @@ ENTITY_FIELDS: dict[str, dict[str, FieldSpec]] = {
         "comment": _opt(_text(20_000)),
         "submitted_at": FieldSpec(AwareDatetime),
     },
+    # v1.1: what happens after the hire (issue 21).
+    "training_progress": {
+        "application_id": FieldSpec(EntityId),
+        "course_key": FieldSpec(_text(64, min_length=1)),
+        "course_title": FieldSpec(_text(200)),
+        "completion": FieldSpec(Percent),
+        "exam_score": _opt(Percent),
+        "updated_at": FieldSpec(AwareDatetime),
+    },
+    "performance_review": {
+        "application_id": FieldSpec(EntityId),
+        "period": FieldSpec(_text(32, min_length=1)),
+        "score": FieldSpec(Percent),
+        "reviewed_at": FieldSpec(AwareDatetime),
+    },
 }
 
 # The references an entity cannot be shown without: a child arriving first is held, not dropped.
@@ -217,6 +232,8 @@ PARENT_REFS: dict[str, tuple[tuple[str, str], ...]] = {
     "interview": (("application", "application_id"),),
     "score": (("interview", "interview_id"),),
     "feedback": (("interview", "interview_id"),),
+    "training_progress": (("application", "application_id"),),
+    "performance_review": (("application", "application_id"),),
 }
 # Parents before children, so one batch applies in a single pass whatever its order.
 APPLY_ORDER = (
@@ -228,6 +245,8 @@ APPLY_ORDER = (
     "interview",
     "score",
     "feedback",
+    "training_progress",
+    "performance_review",
 )
 
 

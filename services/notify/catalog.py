@@ -19,6 +19,7 @@ from services.clock import cards as clock_cards
 from services.clock import manual_reminder
 from services.decisions import cards as decision_cards
 from services.digests import content as digest_content
+from services.insight import training_cards
 from services.interviewers import cards as interviewer_cards
 from services.invitations import cards as invitation_cards
 from services.notify import score_cards
@@ -61,6 +62,8 @@ from storage.vocabulary import (
     OUTBOX_SCORE_PUBLISHED,
     OUTBOX_SCORE_REVISED,
     OUTBOX_STAGE_CHANGED,
+    OUTBOX_TRAINING_ALERT,
+    OUTBOX_TRAINING_ANSWERED,
 )
 
 
@@ -138,6 +141,9 @@ OUTBOX: Final[dict[str, Handling]] = {
     OUTBOX_OFFER_SENT: Handling(offer_cards.plan_offer_progress),
     OUTBOX_OFFER_ANSWERED: Handling(offer_cards.plan_offer_progress),
     OUTBOX_OFFER_REMINDER: Handling(offer_cards.plan_offer_reminder),
+    # --- Training follow-up (services/insight/): the alert, and HR's answers as the record ---
+    OUTBOX_TRAINING_ALERT: Handling(training_cards.plan_training_alert),
+    OUTBOX_TRAINING_ANSWERED: RECORD_ONLY,
 }
 
 CARDS: Final[dict[str, CardKind]] = {
@@ -180,4 +186,6 @@ CARDS: Final[dict[str, CardKind]] = {
     "offer_approval_manager": CardKind(offer_cards.build_approval_card, "录用意向待审批"),
     "offer_candidate": CardKind(offer_cards.build_offer_candidate_card, "您收到一份录用意向"),
     "offer_reminder": CardKind(offer_cards.build_offer_reminder_card, "录用意向即将过期"),
+    # --- Training follow-up (services/insight/) ---
+    "training_alert_hr": CardKind(training_cards.build_training_alert_card, "新员工培训预警"),
 }

@@ -29,6 +29,8 @@ from services.access.score_visibility import (
 from services.access.sessions import ensure_session_current
 from services.access.visibility import Viewer, candidate_interview_rows, candidate_params
 from services.errors import NotFound
+from services.insight.candidate_feedback import feedback_for
+from services.insight.feedback import CandidateFeedback
 from services.views.candidate_rounds import RoundDetails, round_columns, round_details
 from services.views.candidate_steps import (
     Labelled,
@@ -57,6 +59,7 @@ from storage.vocabulary import BLOCKING_REQUIREMENT_STATUSES, PIPELINE_STAGES
 __all__ = [
     "CandidateInterview",
     "CandidateReport",
+    "CandidateReportWithFeedback",
     "Labelled",
     "ProgressStep",
     "RoundDetails",
@@ -95,6 +98,14 @@ class CandidateReport:
     stage: Labelled
     score: ScoreView | None
     progress: list[ProgressStep]
+
+
+@dataclass(frozen=True)
+class CandidateReportWithFeedback(CandidateReport):
+    """The report when the visibility policy includes `feedback` (otherwise the section is
+    absent); None until a score is published."""
+
+    feedback: CandidateFeedback | None
 
 
 _I = Interview.__table__
@@ -286,12 +297,15 @@ def get_report_for_candidate(
     """Return one interview's report as the company's visibility policy allows; never a draft."""
     params = {**candidate_params(viewer), "interview_id": interview_id}
     parts = policy & {"dimensions", "comments"}
+    if "feedback" in policy:  # the feedback is worded from the dimensions, shown or not
+        parts |= {"dimensions"}
     grouped = _group_rows(_report_query(frozenset(parts)).all(session, params))
     if not grouped:
         ensure_session_current(session, viewer)  # 401 if the session ended, else not found
         raise NotFound(f"interview {interview_id} not found")
     row, requirements = grouped[0]
     view = None
+    dimensions: tuple[DimensionView, ...] = ()
     if row.score_id is not None:
         dimensions, comments = _score_parts(row)
         full = ScoreView(
@@ -308,7 +322,7 @@ def get_report_for_candidate(
         # only then are the others read (a second round trip for a rare case).
         found = _interview_kinds_query().all(session, {"application_id": row.application_id})
         kinds.update(r.kind for r in found)
-    return CandidateReport(
+    report = CandidateReport(
         interview=_interview_view(
             row,
             requirements,
@@ -321,3 +335,11 @@ def get_report_for_candidate(
         score=view,
         progress=progress_steps(row.stage, kinds, lang),
     )
+    if "feedback" not in policy:
+        return report
+    feedback = (
+        feedback_for(session, dimensions, position_id=row.position_id, lang=lang)
+        if view is not None
+        else None
+    )
+    return CandidateReportWithFeedback(**report.__dict__, feedback=feedback)

@@ -22,6 +22,7 @@ CLOCK_JOBS = {
     "interviewer-sweep": "jobs.clock.sweep_interviewers_job",
     "escalation-sweep": "jobs.escalation.escalate_unread_job",
     "offer-sweep": "jobs.offers.sweep_offers_job",
+    "training-followup": "jobs.clock.sweep_training_followup_job",
 }
 
 

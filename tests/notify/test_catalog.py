@@ -81,4 +81,6 @@ def test_dispatch_routes_by_the_catalogue() -> None:
         "interview.no_show",
         # The candidate's confirmation: the click itself updates the card.
         "interview.round_confirmed",
+        # HR's answer on a training alert: the click updates the card; the row is the record.
+        "training.answered",
     }

@@ -14,8 +14,9 @@ import * as ops from "./ops.js";
 import * as bulk from "./bulk.js";
 import * as imports from "./imports.js";
 import * as offers from "./offers.js";
+import * as insight from "./insight.js";
 
-const FEATURES = [rounds, interviewer, ops, imports, offers];
+const FEATURES = [rounds, interviewer, ops, imports, offers, insight];
 
 async function loginWithCode(authCode) {
   const data = await api("/auth/dingtalk", { method: "POST", body: { auth_code: authCode }, auth: false });
@@ -170,6 +171,7 @@ async function viewReport(id) {
       h("h2", { id: "todo-h" }, t("todos")),
       h("ul", {}, iv.todos.map((td) => h("li", {}, td.label, td.requirement_label ? `：${td.requirement_label}` : "")))) : null,
     scoreCard,
+    insight.feedbackSection(r.feedback),
     h("section", { class: "card", "aria-labelledby": "prog-h" },
       h("h2", { id: "prog-h" }, t("progress")),
       h("ol", { class: "progress" }, r.progress.map((p) =>
@@ -189,7 +191,8 @@ function positionTabs(id, current) {
   const base = `#/hr/positions/${encodeURIComponent(id)}`;
   return h("nav", { class: "tabs card", style: { padding: "0" }, "aria-label": t("position") },
     h("a", { href: base, "aria-current": current === "apps" ? "page" : null }, t("applications")),
-    h("a", { href: `${base}/stats`, "aria-current": current === "stats" ? "page" : null }, t("stats")));
+    h("a", { href: `${base}/stats`, "aria-current": current === "stats" ? "page" : null }, t("stats")),
+    h("a", { href: `${base}/validity`, "aria-current": current === "validity" ? "page" : null }, t("vdTab")));
 }
 
 async function viewApplications(id, params) {
@@ -358,7 +361,9 @@ async function viewApplication(id) {
         t("scheduleNextRound")),
       // The offer, its history and signatures are on their own page (offers.js).
       a.stage === "offer" || a.stage === "hired" ? h("a", { class: "btn", href: `#/hr/applications/${encodeURIComponent(a.id || id)}/offer`, "data-testid": "offer-link" },
-        t("ofTitle")) : null),
+        t("ofTitle")) : null,
+      h("a", { class: "btn", href: `#/hr/applications/${encodeURIComponent(a.id || id)}/insight`, "data-testid": "insight-link" },
+        t("insTab"))),
     h("section", { class: "card", "aria-labelledby": "dec-h" }, h("h2", { id: "dec-h" }, t("decisions")),
       a.decisions.length ? h("ul", { class: "list", "data-testid": "decisions" }, a.decisions.map((d) => h("li", { class: "row-link" },
         h("div", { class: "row-main" }, h("div", { class: "row-title" }, label(d.decision)),
@@ -455,8 +460,10 @@ document.getElementById("logout").addEventListener("click", () => {
   location.hash = "#/login";
 });
 function parentRoute(hash) {
-  const m = hash.match(/^#\/hr\/positions\/([^/?]+)\/stats$/);
+  const m = hash.match(/^#\/hr\/positions\/([^/?]+)\/(?:stats|validity)/);
   if (m) return `#/hr/positions/${m[1]}`;
+  const insightPage = hash.match(/^#\/hr\/applications\/([^/?]+)\/insight$/);
+  if (insightPage) return `#/hr/applications/${insightPage[1]}`;
   const schedule = hash.match(/^#\/hr\/applications\/([^/?]+)\/schedule$/);
   if (schedule) return `#/hr/applications/${schedule[1]}`;
   const offer = hash.match(/^#\/hr\/applications\/([^/?]+)\/offer$/);
