@@ -16,6 +16,7 @@ from services.escalation.ladder import (
     dings_to_check,
     due_rungs,
     ladder_rules_from_settings,
+    notices_to_check,
     todo_texts,
 )
 from services.escalation.reads import record_read
@@ -30,6 +31,25 @@ def _send(rung: Rung) -> str:
         subject, description = todo_texts(rung)
         return client.create_todo(rung.user_id, TodoSpec(subject, description, rung.url))
     return client.send_ding(rung.user_id, ding_text(rung), sms=rung.step == "sms")
+
+
+def _check_notices(now: datetime) -> int:
+    """A message sent as a work notification has a read status of its own (robot messages and
+    work notices do; interactive cards do not, a click counts there)."""
+    runtime, client = context.current().runtime, context.current().dingtalk
+    with runtime.session_factory() as session:
+        notices = notices_to_check(session, now=now)
+    read = 0
+    for track, user_id, task_id in notices:
+        try:
+            readers = client.work_notice_result(task_id).read_user_ids
+        except DingTalkError:
+            continue  # asked again at the next sweep
+        if user_id in readers:
+            read += 1
+            with runtime.session_factory() as session:
+                record_read(session, track, user_id, now=now)
+    return read
 
 
 def _check_dings(now: datetime) -> int:
@@ -54,6 +74,7 @@ def escalate_unread(now: datetime | None = None) -> list[str]:
     """Send the rungs due now; return what was done (step and outcome per rung)."""
     runtime = context.current().runtime
     at = now or datetime.now(UTC)
+    _check_notices(at)
     _check_dings(at)
     with runtime.session_factory() as session:
         rungs = due_rungs(session, ladder_rules_from_settings(runtime.settings), now=at)

@@ -242,3 +242,26 @@ def todo_texts(rung: Rung) -> tuple[str, str]:
         f"电话联系候选人 {rung.candidate_name}",
         f"“{rung.title}”（{rung.position}）发出后仍未读，DING 提醒后也未回应，请电话联系。",
     )
+
+
+def notices_to_check(session: Session, *, now: datetime) -> list[tuple[str, str, int]]:
+    """(outTrackId, user id, task id) of messages that matter sent as work notifications and not
+    known to be read: DingTalk reports their read status (getsendresult's read_user_id_list)."""
+    rows = session.execute(
+        select(Delivery.out_track_id, Delivery.dingtalk_user_id, Delivery.external_id).where(
+            Delivery.purpose.in_(ESCALATED_PURPOSES),
+            Delivery.recipient_kind == "candidate",
+            Delivery.channel == "work_notice",
+            Delivery.state == "sent",
+            Delivery.external_id.is_not(None),
+            Delivery.created_at >= now - LOOKBACK,
+        )
+    ).all()
+    pairs = [(str(t), str(u)) for t, u, _ in rows if u]
+    read = read_tracks(session, pairs)
+    session.rollback()
+    return [
+        (str(track), str(user), int(str(task)))
+        for track, user, task in rows
+        if user and str(task).isdigit() and (str(track), str(user)) not in read
+    ]

@@ -167,3 +167,30 @@ def test_an_opened_interview_is_acted_on(push: Push, sim: Sim, ladder_runtime: R
     )
     push([ev.event("interview", opened)])
     assert escalate_unread(_at(4)) == []
+
+
+@pytest.fixture
+def notice_runtime(ladder_runtime: Runtime) -> Runtime:
+    """The same ladder, with the company sending work notifications instead of cards."""
+    settings = ladder_runtime.settings.model_copy(update={"NOTIFY_CHANNEL": "work_notice"})
+    rt = Runtime(
+        settings=settings,
+        engine=ladder_runtime.engine,
+        session_factory=ladder_runtime.session_factory,
+        redis=ladder_runtime.redis,
+    )
+    install_worker_context(rt)
+    return rt
+
+
+def test_a_work_notice_read_in_dingtalk_stops_the_ladder(
+    push: Push, sim: Sim, notice_runtime: Runtime
+) -> None:
+    read = _invite(push, notice_runtime, 5, "cand_05")
+    unread = _invite(push, notice_runtime, 6, "cand_06")
+    assert read.channel == unread.channel == "work_notice"
+    [message] = [m for m in sim.messages("cand_05") if m["kind"] == "work_notification"]
+    sim.post(f"/_sim/messages/{message['id']}/read")  # 周敏 opened it in DingTalk
+    assert escalate_unread(_at(4)) == ["ding sent"]  # only the unread one is chased
+    assert sim.get("/_sim/dings", userid="cand_05")["dings"] == []
+    assert len(sim.get("/_sim/dings", userid="cand_06")["dings"]) == 1
