@@ -35,3 +35,13 @@ def test_hr_advances_a_selection_from_the_ranking(page: Any, stack: Stack) -> No
         return [d for d in stack.ehr_decisions() if d.get("decision") == "advance"]
 
     wait_until(lambda: len(advanced()) >= 1, timeout=30)
+
+
+def test_the_application_page_lists_its_notifications(page: Any, stack: Stack) -> None:
+    page.goto(f"{stack.app_url}#/hr/applications/app-01")
+    page.get_by_role("button", name=re.compile(r"\bhr_lina\b")).click()
+    page.get_by_role("heading", name="通知记录").wait_for()
+    timeline = page.get_by_test_id("timeline")
+    timeline.wait_for()
+    assert "成绩卡片（HR）" in timeline.inner_text()  # the scenario's score cards went out
+    shot(page, "hr-application-timeline")

@@ -12,6 +12,7 @@ import * as rounds from "./rounds.js";
 import * as interviewer from "./interviewer.js";
 import * as ops from "./ops.js";
 import * as bulk from "./bulk.js";
+import * as timeline from "./timeline.js";
 import * as imports from "./imports.js";
 import * as offers from "./offers.js";
 import * as insight from "./insight.js";
@@ -369,7 +370,8 @@ async function viewApplication(id) {
         h("div", { class: "row-main" }, h("div", { class: "row-title" }, label(d.decision)),
           h("div", { class: "row-sub" }, `${fmtTime(d.created_at)} · ${label(d.source)}`)),
         h("span", { class: "row-sub" }, `${t("writeback")} `, badge(d.writeback_state)))))
-        : h("p", { class: "row-sub" }, t("noDecisions"))));
+        : h("p", { class: "row-sub" }, t("noDecisions"))),
+    timeline.section(a.timeline));
 }
 
 // --- router --------------------------------------------------------------------------------
