@@ -4,7 +4,9 @@ DingTalk whether the DINGs sent were read, then send each rung that is due, once
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Collection
 from datetime import UTC, datetime
+from typing import TypeVar
 
 from clients.dingtalk import DingTalkError
 from clients.dingtalk.reach import TodoSpec
@@ -23,6 +25,7 @@ from services.escalation.reads import record_read
 from services.notify import deliveries
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 def _send(rung: Rung) -> str:
@@ -33,49 +36,40 @@ def _send(rung: Rung) -> str:
     return client.send_ding(rung.user_id, ding_text(rung), sms=rung.step == "sms")
 
 
-def _check_notices(now: datetime) -> int:
-    """A message sent as a work notification has a read status of its own (robot messages and
-    work notices do; interactive cards do not, a click counts there)."""
+def _mark_read(
+    now: datetime, pending: list[tuple[str, str, T]], readers_of: Callable[[T], Collection[str]]
+) -> int:
+    """Ask DingTalk who read each (message, user, handle); a reader's message counts as read."""
+    runtime = context.current().runtime
+    read = 0
+    for track, user_id, handle in pending:
+        try:
+            readers = readers_of(handle)
+        except DingTalkError:
+            continue  # asked again at the next sweep
+        if user_id in readers:
+            read += 1
+            with runtime.session_factory() as session:
+                record_read(session, track, user_id, now=now)
+    return read
+
+
+def _check_reads(now: datetime) -> int:
+    """A message is read when DingTalk says so: a work notification has a read status of its
+    own (interactive cards have none; a click counts there), and so has each DING sent."""
     runtime, client = context.current().runtime, context.current().dingtalk
     with runtime.session_factory() as session:
         notices = notices_to_check(session, now=now)
-    read = 0
-    for track, user_id, task_id in notices:
-        try:
-            readers = client.work_notice_result(task_id).read_user_ids
-        except DingTalkError:
-            continue  # asked again at the next sweep
-        if user_id in readers:
-            read += 1
-            with runtime.session_factory() as session:
-                record_read(session, track, user_id, now=now)
-    return read
-
-
-def _check_dings(now: datetime) -> int:
-    """A DING read counts as the message read: the ladder stops there."""
-    runtime, client = context.current().runtime, context.current().dingtalk
-    with runtime.session_factory() as session:
         dings = dings_to_check(session, now=now)
-    read = 0
-    for track, user_id, ding_id in dings:
-        try:
-            readers = client.ding_read_by(ding_id)
-        except DingTalkError:
-            continue  # asked again at the next sweep
-        if user_id in readers:
-            read += 1
-            with runtime.session_factory() as session:
-                record_read(session, track, user_id, now=now)
-    return read
+    read = _mark_read(now, notices, lambda task: client.work_notice_result(task).read_user_ids)
+    return read + _mark_read(now, dings, client.ding_read_by)
 
 
 def escalate_unread(now: datetime | None = None) -> list[str]:
     """Send the rungs due now; return what was done (step and outcome per rung)."""
     runtime = context.current().runtime
     at = now or datetime.now(UTC)
-    _check_notices(at)
-    _check_dings(at)
+    _check_reads(at)
     with runtime.session_factory() as session:
         rungs = due_rungs(session, ladder_rules_from_settings(runtime.settings), now=at)
     done = []

@@ -102,7 +102,7 @@ async def send_by_session(request: web.Request) -> web.Response:
     return oapi_ok()
 
 
-def _check_robot(sim: Sim, body: dict[str, Any]) -> None:
+def check_robot(sim: Sim, body: dict[str, Any]) -> None:
     if body.get("robotCode") != sim.org.robot_code:
         raise NewApiError(400, "invalidParameter.robotCode", "robotCode 不存在或无权限")
 
@@ -111,7 +111,7 @@ async def oto_batch_send(request: web.Request) -> web.Response:
     """POST /v1.0/robot/oToMessages/batchSend."""
     sim = request.app[SIM_KEY]
     body = await read_json(request)
-    _check_robot(sim, body)
+    check_robot(sim, body)
     user_ids, msg_key = body.get("userIds"), body.get("msgKey")
     if not isinstance(user_ids, list) or not user_ids or len(user_ids) > 20:
         raise NewApiError(400, "invalidParameter.userIds", "userIds 必须为 1-20 个用户")
@@ -152,7 +152,7 @@ def _messages_for(sim: Sim, key: str) -> list[dict[str, Any]]:
 async def oto_read_status(request: web.Request) -> web.Response:
     """GET /v1.0/robot/oToMessages/readStatus."""
     sim = request.app[SIM_KEY]
-    _check_robot(sim, dict(request.query))
+    check_robot(sim, dict(request.query))
     messages = _messages_for(sim, request.query.get("processQueryKey", ""))
     infos = [
         {
@@ -171,7 +171,7 @@ async def oto_batch_recall(request: web.Request) -> web.Response:
     """POST /v1.0/robot/otoMessages/batchRecall."""
     sim = request.app[SIM_KEY]
     body = await read_json(request)
-    _check_robot(sim, body)
+    check_robot(sim, body)
     keys = body.get("processQueryKeys")
     if not isinstance(keys, list) or not keys:
         raise NewApiError(400, "MissingprocessQueryKeys", "processQueryKeys is mandatory")

@@ -16,26 +16,20 @@ remindType and readStatus ("READ" / "UNREAD") are assumed (docs/dingtalk-escalat
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiohttp import web
 
+from sandbox.dingtalk.chat import check_robot
 from sandbox.dingtalk.errors import NewApiError, json_response, read_json
 from sandbox.dingtalk.middleware import SIM_KEY
-from sandbox.dingtalk.state import Sim, new_id, now_ms
+from sandbox.dingtalk.state import new_id, now_ms
 
 REMIND_TYPES = {1: "app", 2: "sms", 3: "call"}
-
-
-def _robot(sim: Sim, body: dict[str, Any]) -> None:
-    if body.get("robotCode") != sim.org.robot_code:
-        raise NewApiError(400, "invalidParameter.robotCode", "robotCode 不存在或无权限")
 
 
 async def send_ding(request: web.Request) -> web.Response:
     sim = request.app[SIM_KEY]
     body = await read_json(request)
-    _robot(sim, body)
+    check_robot(sim, body)
     users, content = body.get("receiverUserIdList"), body.get("content")
     if not isinstance(users, list) or not users or not isinstance(content, str) or not content:
         raise NewApiError(400, "MissingParameter", "receiverUserIdList and content are required")
@@ -56,7 +50,7 @@ async def send_ding(request: web.Request) -> web.Response:
 async def ding_read_status(request: web.Request) -> web.Response:
     sim = request.app[SIM_KEY]
     body = await read_json(request)
-    _robot(sim, body)
+    check_robot(sim, body)
     ding = sim.store.dings.get(str(body.get("openDingId") or ""))
     if ding is None:
         raise NewApiError(400, "InvalidParameter.OpenDingId", "openDingId 不存在")

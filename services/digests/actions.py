@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from cards.digest import BulkView, bulk_text
 from services.card_actions.click import CardActionResult, notice
-from services.digests.content import digest_entries, suggested_open
+from services.digests.content import bulk_view, digest_entries, suggested_open
 from services.notify.policy import NotifyPolicy
 from storage.attention_models import BulkDecision, ScoreDigest
 from storage.db import unit_of_work
@@ -44,32 +44,27 @@ def _locked_digest(session: Session, out_track_id: str, user_id: str) -> ScoreDi
     return digest
 
 
-def _running_or_done(session: Session, digest: ScoreDigest) -> BulkView | None:
-    bulk = session.get(BulkDecision, digest.bulk_id) if digest.bulk_id else None
-    if bulk is None:
-        return None
-    if bulk.state != "done":
-        return BulkView("running", len(bulk.application_ids))
-    result = bulk.result or {}
-    return BulkView(
-        "done",
-        len(bulk.application_ids),
-        decided=len(result.get("decided", [])),
-        already=len(result.get("already", [])),
-        failed=len(result.get("failed", [])),
-    )
+def _open(
+    session: Session, out_track_id: str, user_id: str, lang: str
+) -> ScoreDigest | CardActionResult:
+    """The digest this click may act on; or the answer when it may not act (again): someone
+    else's card, or a bulk already running or done (its state is the answer)."""
+    digest = _locked_digest(session, out_track_id, user_id)
+    if digest is None:
+        return notice("not_permitted", "notice_not_permitted", lang)
+    view = bulk_view(session, digest, 0)
+    if view.state in ("running", "done"):
+        return _answer(view, lang, "duplicate")
+    return digest
 
 
 def ask_to_confirm(
     session: Session, *, out_track_id: str, user_id: str, policy: NotifyPolicy, lang: str
 ) -> CardActionResult:
     with unit_of_work(session):
-        digest = _locked_digest(session, out_track_id, user_id)
-        if digest is None:
-            return notice("not_permitted", "notice_not_permitted", lang)
-        earlier = _running_or_done(session, digest)
-        if earlier is not None:
-            return _answer(earlier, lang, "duplicate")
+        digest = _open(session, out_track_id, user_id, lang)
+        if isinstance(digest, CardActionResult):
+            return digest
         ids = suggested_open(digest_entries(session, digest, policy))
         if not ids:
             zh, en = _NOTHING
@@ -82,12 +77,9 @@ def ask_to_confirm(
 
 def cancel(session: Session, *, out_track_id: str, user_id: str, lang: str) -> CardActionResult:
     with unit_of_work(session):
-        digest = _locked_digest(session, out_track_id, user_id)
-        if digest is None:
-            return notice("not_permitted", "notice_not_permitted", lang)
-        earlier = _running_or_done(session, digest)
-        if earlier is not None:
-            return _answer(earlier, lang, "duplicate")
+        digest = _open(session, out_track_id, user_id, lang)
+        if isinstance(digest, CardActionResult):
+            return digest
         digest.confirm_ids = []
         return CardActionResult("done", {"bulk_state": "ready", "bulk_text": ""}, {}, "")
 
@@ -96,12 +88,9 @@ def confirm(
     session: Session, *, out_track_id: str, user_id: str, now: datetime, lang: str
 ) -> CardActionResult:
     with unit_of_work(session):
-        digest = _locked_digest(session, out_track_id, user_id)
-        if digest is None:
-            return notice("not_permitted", "notice_not_permitted", lang)
-        earlier = _running_or_done(session, digest)
-        if earlier is not None:
-            return _answer(earlier, lang, "duplicate")
+        digest = _open(session, out_track_id, user_id, lang)
+        if isinstance(digest, CardActionResult):
+            return digest
         if not digest.confirm_ids:
             return notice("invalid", "notice_invalid", lang)
         bulk = BulkDecision(

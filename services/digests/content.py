@@ -100,7 +100,8 @@ def suggested_open(entries: list[Entry]) -> list[str]:
     return [e.application_id for e in entries if e.suggestion == "advance" and e.open]
 
 
-def _bulk_view(session: Session, digest: ScoreDigest, n_open: int) -> BulkView:
+def bulk_view(session: Session, digest: ScoreDigest, n_open: int) -> BulkView:
+    """Where the card's "Advance the N suggested" stands (N = `n_open` when not asked yet)."""
     bulk = session.get(BulkDecision, digest.bulk_id) if digest.bulk_id else None
     if bulk is not None and bulk.state != "done":
         return BulkView("running", len(bulk.application_ids))
@@ -142,7 +143,7 @@ def digest_view(session: Session, digest: ScoreDigest, policy: NotifyPolicy) -> 
         ranking_url=policy.ranking_url(
             digest.position_id, digest.window_start.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         ),
-        bulk=_bulk_view(session, digest, n_open),
+        bulk=bulk_view(session, digest, n_open),
     )
 
 
