@@ -28,6 +28,17 @@ def digest_push_command(now: datetime | None = None) -> str:
     return f"APP_ENV=development .venv/bin/flask --app wsgi digests push --now {opens.isoformat()}"
 
 
+def escalation_sweep_command(now: datetime | None = None) -> str:
+    """The escalation sweep 4 h after `make run` started, moved into the working window: every
+    candidate who has not opened their invitation gets a DING."""
+    from services.clock.quiet_hours import WorkingHours, next_window_open
+
+    hours = WorkingHours(start=time(9), end=time(21), tz=ZoneInfo("Asia/Shanghai"))
+    at = next_window_open((now or datetime.now(UTC)) + timedelta(hours=4, minutes=1), hours)
+    when = at.replace(microsecond=0).isoformat()
+    return f"APP_ENV=development .venv/bin/flask --app wsgi escalation sweep --now {when}"
+
+
 def rounds_sweep_command(now: datetime | None = None) -> str:
     """The interviewers' sweep as of 09:00 tomorrow in Shanghai: the scenario puts cand-07's
     round at 10:00 then (briefing due) and cand-05's a few hours before `make run` (feedback)."""
@@ -91,6 +102,10 @@ Walkthrough (ten minutes, any browser; docs/walkthrough.md has the details):
        {inbox}hr_wangqiang
      Outside working hours (09:00-21:00 Shanghai) the digest waits for the window to open;
      to see it now: {digest_push_command()}
+     Candidates who leave their invitation unread get a DING 4 h later (then an SMS DING,
+     then an HR to-do); run the sweep as of then and see 周敏's DING:
+       {escalation_sweep_command()}
+       {sandbox}/_sim/dings?userid=cand_09
   12. Import an AI vendor's score export (a sample with one rejected row; --dry-run previews
      only): 李娜 and 孙丽 get the new candidates' score cards; the 导入 page does it in the
      browser as 陈刚 (upload, column mapping, preview, 确认导入):

@@ -21,6 +21,7 @@ from storage.outbox_dispatch import install_outbox_dispatch
 from storage.runtime import Runtime, build_runtime
 from web import errors, h5, health, input_guard, metrics
 from web.cli_digests import digests as digests_cli
+from web.cli_digests import escalation as escalation_cli
 from web.cli_dingtalk import dingtalk as dingtalk_cli
 from web.cli_ehr import ehr as ehr_cli
 from web.cli_imports import imports as imports_cli
@@ -76,6 +77,7 @@ def create_app(
     app.cli.add_command(dingtalk_cli)
     app.cli.add_command(reminders_cli)
     app.cli.add_command(digests_cli)
+    app.cli.add_command(escalation_cli)
     app.cli.add_command(ops_cli)
     app.cli.add_command(imports_cli)
     init_miniapp_api(app)

@@ -9,6 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from flask import Flask
 from sqlalchemy import select, update
 
 from bot.actions import CardClick, answer_card_click
@@ -194,3 +195,16 @@ def test_a_work_notice_read_in_dingtalk_stops_the_ladder(
     assert escalate_unread(_at(4)) == ["ding sent"]  # only the unread one is chased
     assert sim.get("/_sim/dings", userid="cand_05")["dings"] == []
     assert len(sim.get("/_sim/dings", userid="cand_06")["dings"]) == 1
+
+
+def test_the_sweep_command_climbs_the_ladder_as_of_a_time(
+    push: Push, sim: Sim, digest_app: Flask, digest_runtime: Runtime
+) -> None:
+    _invite(push, digest_runtime, 7, "cand_07")
+    runner = digest_app.test_cli_runner()
+    early = runner.invoke(args=["escalation", "sweep", "--now", _at(3).isoformat()])
+    assert early.exit_code == 0, early.output
+    assert "escalation rungs=0" in early.output
+    due = runner.invoke(args=["escalation", "sweep", "--now", _at(4).isoformat()])
+    assert "rung ding sent" in due.output and "escalation rungs=1" in due.output
+    assert len(sim.get("/_sim/dings", userid="cand_07")["dings"]) == 1
