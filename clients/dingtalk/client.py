@@ -21,6 +21,7 @@ from clients.dingtalk.openapi import CardDelivery, OpenApi, RobotSendResult
 from clients.dingtalk.ratelimit import RateLimiter
 from clients.dingtalk.reach import REMIND_BY_SMS, REMIND_IN_APP, ReachApi, TodoSpec
 from clients.dingtalk.tokens import TokenCache
+from clients.dingtalk.workflow import ApprovalInstance, ApprovalSpec, WorkflowApi
 from config import Settings
 
 T = TypeVar("T")
@@ -40,6 +41,7 @@ class DingTalkClient:
         calendar: CalendarApi,
         reach: ReachApi | None = None,
         ats: AtsApi | None = None,
+        workflow: WorkflowApi | None = None,
         throttle_retries: int = 10,
     ) -> None:
         self._openapi = openapi
@@ -52,6 +54,7 @@ class DingTalkClient:
         self.calendar = DingTalkCalendar(calendar, call=self._call, get_user=self.get_user)
         self._reach = reach
         self._ats = ats
+        self._workflow = workflow
 
     def _call(self, api: str, fn: Callable[[str], T]) -> T:
         refreshed = False
@@ -88,6 +91,20 @@ class DingTalkClient:
         if self._ats is None:
             raise DingTalkError("this client was built without the recruiting API", api="ats")
         return AtsFeed(self._ats, call=self._call, op_user_id=op_user_id)
+
+    def _workflow_api(self) -> WorkflowApi:
+        if self._workflow is None:
+            raise DingTalkError("this client was built without the workflow API", api="workflow")
+        return self._workflow
+
+    def start_approval(self, spec: ApprovalSpec) -> str:
+        """An OA approval instance (workflow_1.0 StartProcessInstance); its id."""
+        api = self._workflow_api()
+        return self._call("workflow/processInstances/start", lambda t: api.start(t, spec))
+
+    def approval_instance(self, instance_id: str) -> ApprovalInstance:
+        api = self._workflow_api()
+        return self._call("workflow/processInstances/get", lambda t: api.get(t, instance_id))
 
     def access_token(self) -> str:
         return self._tokens.get()
@@ -198,4 +215,7 @@ def make_dingtalk_client(settings: Settings, redis: Redis) -> DingTalkClient:
             timeout_seconds=settings.DINGTALK_TIMEOUT_SECONDS,
         ),
         ats=AtsApi(settings.DINGTALK_API_BASE, timeout_seconds=settings.DINGTALK_TIMEOUT_SECONDS),
+        workflow=WorkflowApi(
+            settings.DINGTALK_API_BASE, timeout_seconds=settings.DINGTALK_TIMEOUT_SECONDS
+        ),
     )
