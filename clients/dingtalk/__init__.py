@@ -1,7 +1,7 @@
 """The DingTalk client: tokens, cards, robot messages, work notifications, user lookup, calendar.
 
-`openapi.py`, `calendar.py`, `ats.py` (智能招聘, read as a change feed) and `workflow.py` (OA
-approval) are the only importers
+`openapi.py`, `calendar.py`, `ats.py` (智能招聘, read as a change feed) `workflow.py` (OA
+approval) and `esign.py` (e-signature) are the only importers
 of `alibabacloud_dingtalk`; `oapi.py` speaks the old API.
 """
 
@@ -18,6 +18,7 @@ from clients.dingtalk.errors import (
     DingTalkTransient,
     DingTalkUserNotFound,
 )
+from clients.dingtalk.esign import SigningSpec
 from clients.dingtalk.oapi import DingTalkUser, SendResult
 from clients.dingtalk.openapi import CardDelivery, RobotSendResult
 from clients.dingtalk.workflow import ApprovalInstance, ApprovalSpec
@@ -40,5 +41,6 @@ __all__ = [
     "DingTalkUserNotFound",
     "RobotSendResult",
     "SendResult",
+    "SigningSpec",
     "make_dingtalk_client",
 ]

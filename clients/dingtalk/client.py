@@ -16,6 +16,7 @@ from clients.dingtalk.errors import (
     DingTalkRateLimited,
     DingTalkTokenInvalid,
 )
+from clients.dingtalk.esign import EsignApi, SigningSpec
 from clients.dingtalk.oapi import DingTalkUser, Oapi, SendResult
 from clients.dingtalk.openapi import CardDelivery, OpenApi, RobotSendResult
 from clients.dingtalk.ratelimit import RateLimiter
@@ -42,6 +43,7 @@ class DingTalkClient:
         reach: ReachApi | None = None,
         ats: AtsApi | None = None,
         workflow: WorkflowApi | None = None,
+        esign: EsignApi | None = None,
         throttle_retries: int = 10,
     ) -> None:
         self._openapi = openapi
@@ -55,6 +57,7 @@ class DingTalkClient:
         self._reach = reach
         self._ats = ats
         self._workflow = workflow
+        self._esign = esign
 
     def _call(self, api: str, fn: Callable[[str], T]) -> T:
         refreshed = False
@@ -105,6 +108,24 @@ class DingTalkClient:
     def approval_instance(self, instance_id: str) -> ApprovalInstance:
         api = self._workflow_api()
         return self._call("workflow/processInstances/get", lambda t: api.get(t, instance_id))
+
+    def _esign_api(self) -> EsignApi:
+        if self._esign is None:
+            raise DingTalkError("this client was built without the e-signature API", api="esign")
+        return self._esign
+
+    def start_signing(self, spec: SigningSpec) -> str:
+        """An e-signature flow for one document and signer (esign_2.0); its task id."""
+        api = self._esign_api()
+        return self._call("esign/process/startAtOnce", lambda t: api.start(t, spec))
+
+    def signing_url(self, task_id: str, account: str) -> str:
+        api = self._esign_api()
+        return self._call("esign/process/executeUrls", lambda t: api.sign_url(t, task_id, account))
+
+    def signing_status(self, task_id: str) -> int:
+        api = self._esign_api()
+        return self._call("esign/signTasks", lambda t: api.flow_status(t, task_id))
 
     def access_token(self) -> str:
         return self._tokens.get()
@@ -216,6 +237,9 @@ def make_dingtalk_client(settings: Settings, redis: Redis) -> DingTalkClient:
         ),
         ats=AtsApi(settings.DINGTALK_API_BASE, timeout_seconds=settings.DINGTALK_TIMEOUT_SECONDS),
         workflow=WorkflowApi(
+            settings.DINGTALK_API_BASE, timeout_seconds=settings.DINGTALK_TIMEOUT_SECONDS
+        ),
+        esign=EsignApi(
             settings.DINGTALK_API_BASE, timeout_seconds=settings.DINGTALK_TIMEOUT_SECONDS
         ),
     )

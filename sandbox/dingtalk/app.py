@@ -14,6 +14,7 @@ from sandbox.dingtalk import (
     chat,
     control,
     cors,
+    esign,
     inbox,
     notices,
     reach,
@@ -37,8 +38,8 @@ def create_app(
     app[HUB_KEY] = StreamHub(sim)
     app.router.add_post("/v1.0/gateway/connections/open", open_connection)
     app.router.add_get("/connect", connect)
-    modules = (auth, cards, chat, notices, calendar, reach, ats, workflow, control, inbox, cors)
-    for module in modules:
+    modules = [auth, cards, chat, notices, calendar, reach, ats, workflow, esign, control, inbox]
+    for module in [*modules, cors]:
         module.add_routes(app)
     app.on_shutdown.append(_close_streams)
     return app

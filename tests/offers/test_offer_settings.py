@@ -1,5 +1,5 @@
-"""OFFER_SIGNING and OFFER_APPROVAL_PROCESS_CODE: accepted names, and a clear refusal to start
-with the signing mode that is not built yet."""
+"""OFFER_SIGNING and OFFER_APPROVAL_PROCESS_CODE: their accepted values, and a clear refusal of
+an unknown signing mode."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ def test_click_signing_is_the_default() -> None:
     assert settings.OFFER_SIGNING == "click" and settings.OFFER_APPROVAL_PROCESS_CODE is None
 
 
-def test_dingtalk_esign_refuses_to_start_with_a_clear_message() -> None:
-    with pytest.raises(SettingsError, match="OFFER_SIGNING=dingtalk_esign is not supported yet"):
-        load_settings(APP_ENV="test", OFFER_SIGNING="dingtalk_esign")
+def test_dingtalk_esign_is_accepted() -> None:
+    settings = load_settings(APP_ENV="test", OFFER_SIGNING="dingtalk_esign")
+    assert settings.OFFER_SIGNING == "dingtalk_esign"
 
 
 def test_an_oa_approval_process_code_is_accepted() -> None:
