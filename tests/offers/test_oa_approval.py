@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,7 +21,7 @@ from jobs.offer_approvals import apply_approval_instance
 from jobs.offers import sweep_offers_job
 from storage.models import Staff
 from storage.runtime import Runtime
-from tests.bot.conftest import run_jobs
+from tests.bot.conftest import Listener, run_jobs
 from tests.offers.helpers import cards, ehr_log, ehr_moves_to_offer, offer_row, send
 from tests.support.servers import LocalHttp, wait_for
 from web import create_app
@@ -161,3 +162,40 @@ def test_only_the_offers_finished_approvals_are_handed_off(oa: Runtime) -> None:
     assert accept("e-start", type="start") == IGNORED
     assert accept("e-finish", result="agree") == HANDED_OFF
     assert accept("e-finish", result="agree") != HANDED_OFF  # redelivered: a duplicate
+
+
+def test_the_approvals_event_over_stream_reaches_the_offer(
+    oa: Runtime,
+    app_id: str,
+    http: FlaskClient,
+    hr: dict[str, str],
+    sim: LocalHttp,
+    tmp_path: Path,
+) -> None:
+    listener = Listener(oa.settings, tmp_path / "listener.log")  # a real bot.listener process
+    try:
+        wait_for(
+            lambda: sim.get("/_sim/connections")["connections"],
+            timeout=30,
+            what=f"listener connection (log: {listener.log})",
+        )
+        _ask(oa, http, hr, app_id)
+        instance = _instance(sim)
+        path = f"/_sim/approvals/{instance['processInstanceId']}/decide"
+        decided = sim.post(path, {"result": "refuse", "remark": "请先和候选人沟通"})
+        event_id = decided["event"]["event_id"]
+        wait_for(
+            lambda: (
+                [e for e in sim.get("/_sim/events")["events"] if e["event_id"] == event_id][0][
+                    "status"
+                ]
+                == "acked"
+            ),
+            what="the approval's Stream event acknowledged",
+        )
+    finally:
+        listener.stop()
+    run_jobs(oa)
+    offer = offer_row(oa, app_id)
+    assert offer.status == "draft" and offer.approval_state == "sent_back"
+    assert offer.approval_note == "请先和候选人沟通"
