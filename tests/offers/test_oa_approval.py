@@ -184,15 +184,14 @@ def test_the_approvals_event_over_stream_reaches_the_offer(
         path = f"/_sim/approvals/{instance['processInstanceId']}/decide"
         decided = sim.post(path, {"result": "refuse", "remark": "请先和候选人沟通"})
         event_id = decided["event"]["event_id"]
-        wait_for(
-            lambda: (
-                [e for e in sim.get("/_sim/events")["events"] if e["event_id"] == event_id][0][
-                    "status"
-                ]
-                == "acked"
-            ),
-            what="the approval's Stream event acknowledged",
-        )
+        events = {event_id: ""}
+
+        def acked() -> bool:
+            found = sim.get("/_sim/events")["events"]
+            events.update({e["event_id"]: e["status"] for e in found if e["event_id"] == event_id})
+            return events[event_id] == "acked"
+
+        wait_for(acked, what="the approval's Stream event acknowledged")
     finally:
         listener.stop()
     run_jobs(oa)
