@@ -6,12 +6,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, model_validator
-
-NOT_YET = (
-    "{name}={value} is not supported yet (only {supported}); unset it to run the offer with "
-    "{fallback} (see README, 'The offer')"
-)
+from pydantic import BaseModel, Field
 
 
 class OffersSettings(BaseModel):
@@ -19,31 +14,10 @@ class OffersSettings(BaseModel):
 
     # How the candidate's acceptance is signed: `click` (an explicit confirmation recorded with
     # the candidate, time, client address, user agent and the SHA-256 of the terms shown).
-    # `dingtalk_esign` (DingTalk's e-signature API) is accepted as a value but not built yet:
-    # the process refuses to start with it rather than silently falling back.
+    # `dingtalk_esign`: DingTalk's e-signature API (the candidate signs the offer letter in a
+    # signing flow; the offer sweep reads its end).
     OFFER_SIGNING: Literal["click", "dingtalk_esign"] = "click"
-    # A DingTalk OA approval process code: approvals would run as OA workflows. Not built yet:
-    # set, the process refuses to start; unset, recruiting managers approve on cards.
-    OFFER_APPROVAL_PROCESS_CODE: str | None = None
-
-    @model_validator(mode="after")
-    def _supported_offer_modes(self) -> OffersSettings:
-        if self.OFFER_SIGNING != "click":
-            raise ValueError(
-                NOT_YET.format(
-                    name="OFFER_SIGNING",
-                    value=self.OFFER_SIGNING,
-                    supported="click",
-                    fallback="click signing",
-                )
-            )
-        if self.OFFER_APPROVAL_PROCESS_CODE:
-            raise ValueError(
-                NOT_YET.format(
-                    name="OFFER_APPROVAL_PROCESS_CODE",
-                    value="<set>",
-                    supported="approval on cards",
-                    fallback="recruiting managers' approval cards",
-                )
-            )
-        return self
+    # A DingTalk OA approval process code: set, an out-of-band offer's approval runs as an OA
+    # approval (workflow API) whose result comes back by the `bpms_instance_change` event or the
+    # offer sweep's polling; unset, recruiting managers approve on cards.
+    OFFER_APPROVAL_PROCESS_CODE: str | None = Field(default=None, max_length=128)

@@ -20,6 +20,7 @@ from storage.vocabulary import (
     OUTBOX_BULK_DECISION_REQUESTED,
     OUTBOX_FEEDBACK_SUBMITTED,
     OUTBOX_OFFER_ANSWERED,
+    OUTBOX_OFFER_APPROVAL_REQUESTED,
     OUTBOX_OFFER_SENT,
     OUTBOX_STAGE_CHANGED,
 )
@@ -44,6 +45,8 @@ BULK_DECISION = "jobs.digests.run_bulk_decision"
 # written to the EHR before their cards go out.
 OFFER_DRAFT = "jobs.offers.draft_on_stage_change"
 OFFER_WRITE_BACK = "jobs.offers.process_offer_event"
+# An approval request starts the DingTalk OA approval first when one is configured.
+OFFER_APPROVAL = "jobs.offer_approvals.request_approval"
 
 
 def _job_for(write_back: bool, calendar: bool) -> str:
@@ -57,6 +60,7 @@ OWN_JOBS: dict[str, str] = {
     OUTBOX_STAGE_CHANGED: OFFER_DRAFT,
     OUTBOX_OFFER_SENT: OFFER_WRITE_BACK,
     OUTBOX_OFFER_ANSWERED: OFFER_WRITE_BACK,
+    OUTBOX_OFFER_APPROVAL_REQUESTED: OFFER_APPROVAL,
 }
 JOB_FOR_KIND: dict[str, str] = {
     **{

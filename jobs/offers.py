@@ -19,6 +19,8 @@ from redis.exceptions import LockError
 from clients.ehr import EhrClient, EhrConflict, EhrError, EhrTransientError
 from jobs import context
 from jobs.notify import deliver_outbox_event
+from jobs.offer_approvals import poll_approvals
+from jobs.offer_signing import poll_signing
 from services.clock.quiet_hours import working_hours_from_settings
 from services.decisions.policy import policy_defaults_from_settings
 from services.offers.clock import sweep_offers
@@ -117,7 +119,8 @@ def write_offer(outbox_id: int) -> str:
 
 def sweep_offers_job() -> dict[str, int]:
     """Periodic: draft offers a stage change missed; expire sent offers past their expiry;
-    remind candidates 24 h before it."""
+    remind candidates 24 h before it; read the DingTalk OA approvals still waiting (the
+    fallback when their event was lost) and the open e-signature flows."""
     runtime = context.current().runtime
     lock = runtime.redis.lock(redis_keys.clock_lock("offers"), timeout=LOCK_SECONDS)
     if not lock.acquire(blocking=False):
@@ -129,10 +132,11 @@ def sweep_offers_job() -> dict[str, int]:
         with runtime.session_factory() as session:
             drafted = draft_missing(session, now=now, defaults=defaults)
             actions = sweep_offers(session, now=now, hours=hours)
+        polled = {**poll_approvals(), **poll_signing()}
     finally:
         with contextlib.suppress(LockError):  # expired meanwhile: nothing of ours to release
             lock.release()
-    return {**Counter(a.action for a in actions), "drafted": len(drafted)}
+    return {**Counter(a.action for a in actions), "drafted": len(drafted), **polled}
 
 
 def process_offer_event(outbox_id: int) -> int:

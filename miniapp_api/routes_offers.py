@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from flask import Blueprint, request
 
+from clients.dingtalk import DingTalkError
+from jobs.offer_signing import open_signing
 from miniapp_api import context as c
 from miniapp_api.schemas_offers import (
     AcceptOut,
@@ -24,7 +26,7 @@ from miniapp_api.schemas_offers import (
 from miniapp_api.spec import endpoint
 from services.offers import answer, hr
 from services.offers import state as st
-from web_context import db_session
+from web_context import db_session, get_runtime
 
 bp = Blueprint("offers", __name__)
 
@@ -90,12 +92,15 @@ def my_offer(offer_id: str) -> OfferTerms:
     bp,
     "POST",
     "/me/offers/{offer_id}/accept",
-    summary="Accept the terms shown (their SHA-256), signed by an explicit confirmation",
+    summary="Accept the terms shown (their SHA-256): click-signed, or the DingTalk e-signature "
+    "flow to open (OFFER_SIGNING)",
     response=AcceptOut,
     body=AcceptRequest,
-    errors=(409,),
+    errors=(409, 503),
 )
 def accept(offer_id: str, body: AcceptRequest) -> AcceptOut:
+    if get_runtime().settings.OFFER_SIGNING == "dingtalk_esign":
+        return _accept_by_esign(offer_id, body)
     chain, signature = answer.accept_offer(
         db_session(),
         c.viewer(),
@@ -106,6 +111,25 @@ def accept(offer_id: str, body: AcceptRequest) -> AcceptOut:
         now=c.now(),
     )
     return AcceptOut(offer=terms_out(chain), signature=SignatureOut.model_validate(signature))
+
+
+def _accept_by_esign(offer_id: str, body: AcceptRequest) -> AcceptOut:
+    """Open (or reopen) the DingTalk e-signature flow of the terms shown: the page goes to the
+    signing URL; the offer is accepted when the flow completes (the offer sweep reads it)."""
+    page = f"{get_runtime().settings.MINIAPP_URL.rstrip('/')}/#/offers/{offer_id[:32]}"
+    try:
+        chain, url = open_signing(
+            c.ctx().dingtalk(),
+            get_runtime().session_factory,
+            c.viewer(),
+            offer_id,
+            terms_sha256=body.terms_sha256,
+            redirect_url=page,
+            now=c.now(),
+        )
+    except DingTalkError:
+        raise c.UpstreamUnavailable("DingTalk's e-signature is unavailable; retry later") from None
+    return AcceptOut(offer=terms_out(chain), signature=None, sign_url=url)
 
 
 @endpoint(

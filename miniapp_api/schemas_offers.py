@@ -63,7 +63,8 @@ class SignatureOut(Model):
     candidate_id: str
     terms_version: int
     terms_sha256: str
-    method: str
+    method: str = Field(description="click | dingtalk_esign")
+    esign_flow_id: str | None = Field(default=None, description="the e-signature flow signed")
     client_address: str | None
     user_agent: str | None
     signed_at: datetime
@@ -107,7 +108,13 @@ class DeclineRequest(Model):
 
 class AcceptOut(Model):
     offer: OfferTerms
-    signature: SignatureOut
+    signature: SignatureOut | None = Field(
+        description="the click signature; null with OFFER_SIGNING=dingtalk_esign until signed"
+    )
+    sign_url: str | None = Field(
+        default=None,
+        description="OFFER_SIGNING=dingtalk_esign: the DingTalk e-signature page to open",
+    )
 
 
 def terms_out(chain: st.OfferChain) -> OfferTerms:

@@ -121,6 +121,10 @@ Walkthrough (ten minutes, any browser; docs/walkthrough.md has the details):
        {inbox}mgr_qianwei
        {inbox}cand_13
        {ehr}/_demo/offers
+     (With OFFER_APPROVAL_PROCESS_CODE set, the 8,000 offer waits for a DingTalk OA approval
+     instead: {sandbox}/_sim/approvals, then POST .../_sim/approvals/<id>/decide
+     {{"result": "agree"}}. With OFFER_SIGNING=dingtalk_esign, 接受 opens the e-signature
+     page instead; 签署 there, and the offer sweep accepts the offer: {sandbox}/_sim/esign)
   14. Feedback the candidate can use: 王芳 (cand_02) reads 反馈与建议 under her score (her
      strength, what to work on with a suggestion, the fit with the position in words); 李娜
      previews exactly that, with the probation score once there is one; the admin 陈刚 edits

@@ -84,8 +84,9 @@ class OfferEvent(Base):
 
 
 class OfferSignature(Base):
-    """The candidate's click-signed acceptance of one version of the terms: who, when, from
-    where, and the SHA-256 of exactly the terms shown. A later change of terms voids it."""
+    """The candidate's acceptance of one version of the terms, click-signed (who, when, from
+    where) or signed in a DingTalk e-signature flow (its id), with the SHA-256 of exactly the
+    terms shown. A later change of terms voids it."""
 
     __tablename__ = "offer_signature"
     __table_args__ = (UniqueConstraint("offer_id", "terms_version"),)
@@ -95,7 +96,8 @@ class OfferSignature(Base):
     candidate_id: Mapped[str] = mapped_column(String(64))
     terms_version: Mapped[int] = mapped_column(Integer)
     terms_sha256: Mapped[str] = mapped_column(String(64))
-    method: Mapped[str] = mapped_column(String(16), default="click")
+    method: Mapped[str] = mapped_column(String(16), default="click")  # click | dingtalk_esign
+    esign_flow_id: Mapped[str | None] = mapped_column(String(64))  # the e-signature flow (task)
     client_address: Mapped[str | None] = mapped_column(String(64))
     user_agent: Mapped[str | None] = mapped_column(Text)
     signed_at: Mapped[datetime]

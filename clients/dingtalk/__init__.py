@@ -1,6 +1,7 @@
 """The DingTalk client: tokens, cards, robot messages, work notifications, user lookup, calendar.
 
-`openapi.py`, `calendar.py` and `ats.py` (智能招聘, read as a change feed) are the only importers
+`openapi.py`, `calendar.py`, `ats.py` (智能招聘, read as a change feed) `workflow.py` (OA
+approval) and `esign.py` (e-signature) are the only importers
 of `alibabacloud_dingtalk`; `oapi.py` speaks the old API.
 """
 
@@ -17,10 +18,14 @@ from clients.dingtalk.errors import (
     DingTalkTransient,
     DingTalkUserNotFound,
 )
+from clients.dingtalk.esign import SigningSpec
 from clients.dingtalk.oapi import DingTalkUser, SendResult
 from clients.dingtalk.openapi import CardDelivery, RobotSendResult
+from clients.dingtalk.workflow import ApprovalInstance, ApprovalSpec
 
 __all__ = [
+    "ApprovalInstance",
+    "ApprovalSpec",
     "CardDelivery",
     "DingTalkAuthCodeInvalid",
     "DingTalkAuthError",
@@ -36,5 +41,6 @@ __all__ = [
     "DingTalkUserNotFound",
     "RobotSendResult",
     "SendResult",
+    "SigningSpec",
     "make_dingtalk_client",
 ]

@@ -16,11 +16,13 @@ from clients.dingtalk.errors import (
     DingTalkRateLimited,
     DingTalkTokenInvalid,
 )
+from clients.dingtalk.esign import EsignApi, SigningSpec
 from clients.dingtalk.oapi import DingTalkUser, Oapi, SendResult
 from clients.dingtalk.openapi import CardDelivery, OpenApi, RobotSendResult
 from clients.dingtalk.ratelimit import RateLimiter
 from clients.dingtalk.reach import REMIND_BY_SMS, REMIND_IN_APP, ReachApi, TodoSpec
 from clients.dingtalk.tokens import TokenCache
+from clients.dingtalk.workflow import ApprovalInstance, ApprovalSpec, WorkflowApi
 from config import Settings
 
 T = TypeVar("T")
@@ -40,6 +42,8 @@ class DingTalkClient:
         calendar: CalendarApi,
         reach: ReachApi | None = None,
         ats: AtsApi | None = None,
+        workflow: WorkflowApi | None = None,
+        esign: EsignApi | None = None,
         throttle_retries: int = 10,
     ) -> None:
         self._openapi = openapi
@@ -52,6 +56,8 @@ class DingTalkClient:
         self.calendar = DingTalkCalendar(calendar, call=self._call, get_user=self.get_user)
         self._reach = reach
         self._ats = ats
+        self._workflow = workflow
+        self._esign = esign
 
     def _call(self, api: str, fn: Callable[[str], T]) -> T:
         refreshed = False
@@ -88,6 +94,38 @@ class DingTalkClient:
         if self._ats is None:
             raise DingTalkError("this client was built without the recruiting API", api="ats")
         return AtsFeed(self._ats, call=self._call, op_user_id=op_user_id)
+
+    def _workflow_api(self) -> WorkflowApi:
+        if self._workflow is None:
+            raise DingTalkError("this client was built without the workflow API", api="workflow")
+        return self._workflow
+
+    def start_approval(self, spec: ApprovalSpec) -> str:
+        """An OA approval instance (workflow_1.0 StartProcessInstance); its id."""
+        api = self._workflow_api()
+        return self._call("workflow/processInstances/start", lambda t: api.start(t, spec))
+
+    def approval_instance(self, instance_id: str) -> ApprovalInstance:
+        api = self._workflow_api()
+        return self._call("workflow/processInstances/get", lambda t: api.get(t, instance_id))
+
+    def _esign_api(self) -> EsignApi:
+        if self._esign is None:
+            raise DingTalkError("this client was built without the e-signature API", api="esign")
+        return self._esign
+
+    def start_signing(self, spec: SigningSpec) -> str:
+        """An e-signature flow for one document and signer (esign_2.0); its task id."""
+        api = self._esign_api()
+        return self._call("esign/process/startAtOnce", lambda t: api.start(t, spec))
+
+    def signing_url(self, task_id: str, account: str) -> str:
+        api = self._esign_api()
+        return self._call("esign/process/executeUrls", lambda t: api.sign_url(t, task_id, account))
+
+    def signing_status(self, task_id: str) -> int:
+        api = self._esign_api()
+        return self._call("esign/signTasks", lambda t: api.flow_status(t, task_id))
 
     def access_token(self) -> str:
         return self._tokens.get()
@@ -198,4 +236,10 @@ def make_dingtalk_client(settings: Settings, redis: Redis) -> DingTalkClient:
             timeout_seconds=settings.DINGTALK_TIMEOUT_SECONDS,
         ),
         ats=AtsApi(settings.DINGTALK_API_BASE, timeout_seconds=settings.DINGTALK_TIMEOUT_SECONDS),
+        workflow=WorkflowApi(
+            settings.DINGTALK_API_BASE, timeout_seconds=settings.DINGTALK_TIMEOUT_SECONDS
+        ),
+        esign=EsignApi(
+            settings.DINGTALK_API_BASE, timeout_seconds=settings.DINGTALK_TIMEOUT_SECONDS
+        ),
     )

@@ -6,7 +6,20 @@ from pathlib import Path
 
 from aiohttp import web
 
-from sandbox.dingtalk import ats, auth, calendar, cards, chat, control, cors, inbox, notices, reach
+from sandbox.dingtalk import (
+    ats,
+    auth,
+    calendar,
+    cards,
+    chat,
+    control,
+    cors,
+    esign,
+    inbox,
+    notices,
+    reach,
+    workflow,
+)
 from sandbox.dingtalk.config import SimConfig
 from sandbox.dingtalk.middleware import SIM_KEY, dingtalk_middleware
 from sandbox.dingtalk.seed import Org, load_seed
@@ -25,7 +38,8 @@ def create_app(
     app[HUB_KEY] = StreamHub(sim)
     app.router.add_post("/v1.0/gateway/connections/open", open_connection)
     app.router.add_get("/connect", connect)
-    for module in (auth, cards, chat, notices, calendar, reach, ats, control, inbox, cors):
+    modules = [auth, cards, chat, notices, calendar, reach, ats, workflow, esign, control, inbox]
+    for module in [*modules, cors]:
         module.add_routes(app)
     app.on_shutdown.append(_close_streams)
     return app

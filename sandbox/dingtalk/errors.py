@@ -54,7 +54,7 @@ def oapi_ok(**fields: Any) -> web.Response:
 
 
 def is_new_api(path: str) -> bool:
-    return path.startswith("/v1.0/")
+    return path.startswith(("/v1.0/", "/v2.0/"))
 
 
 def is_sim(path: str) -> bool:

@@ -159,6 +159,9 @@ class Store:
     calendar_client_tokens: dict[tuple[str, str], str] = field(default_factory=dict)
     dings: dict[str, dict[str, Any]] = field(default_factory=dict)  # openDingId -> DING
     todos: list[dict[str, Any]] = field(default_factory=list)
+    approvals: dict[str, dict[str, Any]] = field(default_factory=dict)  # OA instances by id
+    # e-signature: uploaded files and signing flows by id
+    esign: dict[str, dict[str, Any]] = field(default_factory=lambda: {"files": {}, "flows": {}})
     next_task_id: int = 256271667526
 
 

@@ -60,6 +60,18 @@ def _open(chain: st.OfferChain, now: datetime) -> None:
         raise Conflict("the offer has expired", code="offer_expired")
 
 
+def open_for_answer(
+    session: Session, viewer: Viewer, offer_id: str, *, terms_sha256: str, now: datetime
+) -> st.OfferChain:
+    """The viewer's sent offer, locked, still open, with the terms they were shown (inside the
+    caller's unit of work)."""
+    chain = _mine(session, viewer, offer_id, lock=True)
+    _open(chain, now)
+    if terms_sha256 != chain.offer.terms_sha256:
+        raise Conflict("the terms changed since they were shown", code="terms_changed")
+    return chain
+
+
 def answered(session: Session, offer: Offer, status: str, actor: str, now: datetime) -> None:
     offer.status, offer.responded_at, offer.updated_at = status, now, now
     key = f"offer.answered:{offer.id}:v{offer.terms_version}"
@@ -78,11 +90,8 @@ def accept_offer(
 ) -> tuple[st.OfferChain, OfferSignature]:
     """Accept the terms shown (their hash); the signature is the record of it."""
     with unit_of_work(session):
-        chain = _mine(session, viewer, offer_id, lock=True)
+        chain = open_for_answer(session, viewer, offer_id, terms_sha256=terms_sha256, now=now)
         offer = chain.offer
-        _open(chain, now)
-        if terms_sha256 != offer.terms_sha256:
-            raise Conflict("the terms changed since they were shown", code="terms_changed")
         signature = OfferSignature(
             offer_id=offer.id,
             candidate_id=offer.candidate_id,

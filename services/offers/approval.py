@@ -32,13 +32,39 @@ class ApprovalAnswer:
 
 def _name(session: Session, staff_id: str | None) -> str:
     staff = session.get(Staff, staff_id) if staff_id else None
-    return staff.name if staff is not None else (staff_id or "")
+    if staff is not None:
+        return staff.name
+    return (staff_id or "").removeprefix("dingtalk:")
 
 
 def answer_approval(
     session: Session, offer_id: str, manager: Staff, answer: str, *, note: str | None, now: datetime
 ) -> ApprovalAnswer:
     """Record the manager's answer unless another came first; one unit of work."""
+    return decide(session, offer_id, Decider(manager.id, manager.name), answer, note=note, now=now)
+
+
+@dataclass(frozen=True)
+class Decider:
+    """Who answers: a staff id (or `dingtalk:<userid>` for an OA approver we do not know)."""
+
+    id: str
+    name: str
+
+
+def decide(
+    session: Session,
+    offer_id: str,
+    by: Decider,
+    answer: str,
+    *,
+    note: str | None,
+    now: datetime,
+    oa_instance_id: str | None = None,
+) -> ApprovalAnswer:
+    """The one way an approval is answered (cards and DingTalk OA): the offer row is locked, the
+    first answer wins. With `oa_instance_id`, only the instance of the current request counts
+    (an instance of an earlier round, or of a request HR withdrew by editing, is NotFound)."""
     if answer not in ANSWERS:
         raise ValueError(answer)
     with unit_of_work(session):
@@ -52,31 +78,46 @@ def answer_approval(
         if chain is None:
             raise NotFound("the card names no offer")
         offer = chain.offer
+        if oa_instance_id is not None and offer.basis.get(st.OA_INSTANCE) != oa_instance_id:
+            raise NotFound("the approval instance is not the offer's current one")
         if offer.approval_state in ANSWERS:
-            mine = offer.approval_by == manager.id and offer.approval_state == answer
+            mine = offer.approval_by == by.id and offer.approval_state == answer
             outcome = "duplicate" if mine else "already_decided"
             return ApprovalAnswer(
                 outcome, offer.approval_state or "", _name(session, offer.approval_by)
             )
         if offer.approval_state != "pending":
             raise NotFound("the offer waits for no approval")
-        offer.approval_state, offer.approval_by, offer.approval_at = answer, manager.id, now
-        offer.approval_note = note
-        asked = offer.basis.get("approval_round") or 0
-        st.record(session, offer, f"approval_{answer}", actor=manager.id, now=now, note=note)
-        st.outbox(
-            session,
-            offer,
-            OUTBOX_OFFER_APPROVAL_ANSWERED,
-            f"offer.approval_answered:{offer.id}:{asked}",
-            now,
-            approval_round=asked,
-            answer=answer,
-        )
-        if answer == "approved":
-            offer.basis = {**offer.basis, "approved_amount": offer.salary_amount}
-            requester = str(offer.basis.get("send_requested_by") or manager.id)
-            mark_sent(session, chain, actor=requester, now=now)
-        else:
-            offer.status, offer.updated_at = "draft", now
-        return ApprovalAnswer("done", answer, manager.name)
+        _record_answer(session, chain, by, answer, note=note, now=now)
+        return ApprovalAnswer("done", answer, by.name)
+
+
+def _record_answer(
+    session: Session,
+    chain: st.OfferChain,
+    by: Decider,
+    answer: str,
+    *,
+    note: str | None,
+    now: datetime,
+) -> None:
+    offer = chain.offer
+    offer.approval_state, offer.approval_by, offer.approval_at = answer, by.id, now
+    offer.approval_note = note
+    asked = offer.basis.get("approval_round") or 0
+    st.record(session, offer, f"approval_{answer}", actor=by.id, now=now, note=note)
+    st.outbox(
+        session,
+        offer,
+        OUTBOX_OFFER_APPROVAL_ANSWERED,
+        f"offer.approval_answered:{offer.id}:{asked}",
+        now,
+        approval_round=asked,
+        answer=answer,
+    )
+    if answer == "approved":
+        offer.basis = {**offer.basis, "approved_amount": offer.salary_amount}
+        requester = str(offer.basis.get("send_requested_by") or by.id)
+        mark_sent(session, chain, actor=requester, now=now)
+    else:
+        offer.status, offer.updated_at = "draft", now

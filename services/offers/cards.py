@@ -59,6 +59,11 @@ def _approval_key(event: OutboxEvent) -> str:
     return f"offer-approval-{payload.get('offer_id')}-{payload.get('approval_round')}"
 
 
+def _via_oa(chain: st.OfferChain) -> bool:
+    """The approval runs as a DingTalk OA approval: the managers get no card of ours."""
+    return chain.offer.basis.get(st.APPROVAL_VIA) == st.VIA_OA
+
+
 def plan_offer_drafted(
     session: Session, event: OutboxEvent, policy: NotifyPolicy
 ) -> list[PlannedCard]:
@@ -88,7 +93,7 @@ def plan_offer_progress(
         version = (event.payload or {}).get("terms_version")
         cand_key = f"offer-cand-{chain.offer.id}-v{version}"
         cards.append(PlannedCard("offer_candidate", candidate_recipient(chain.candidate), cand_key))
-    if event.kind == OUTBOX_OFFER_APPROVAL_ANSWERED:
+    if event.kind == OUTBOX_OFFER_APPROVAL_ANSWERED and not _via_oa(chain):
         managers = recruiting_manager_recipients(session, chain.position)
         approval = _approval_key(event)
         cards += [
@@ -104,7 +109,7 @@ def plan_approval_requested(
     chain = _chain(session, event)
     if chain is None:
         return []
-    managers = recruiting_manager_recipients(session, chain.position)
+    managers = [] if _via_oa(chain) else recruiting_manager_recipients(session, chain.position)
     cards = [PlannedCard("offer_approval_manager", r, _approval_key(event)) for r in managers]
     owners = hr_owner_recipients(session, chain.position.id)
     key = hr_card_key(chain.offer.id)

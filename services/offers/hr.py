@@ -147,7 +147,8 @@ def _needs_approval(chain: st.OfferChain) -> bool:
 
 def _ask_approval(session: Session, offer: Offer, actor: str, now: datetime) -> None:
     asked = int(offer.basis.get("approval_round") or 0) + 1
-    offer.basis = {**offer.basis, "approval_round": asked, "send_requested_by": actor}
+    basis = {k: v for k, v in offer.basis.items() if k not in (st.APPROVAL_VIA, st.OA_INSTANCE)}
+    offer.basis = {**basis, "approval_round": asked, "send_requested_by": actor}
     offer.status, offer.approval_state, offer.updated_at = "pending_approval", "pending", now
     offer.approval_by, offer.approval_at, offer.approval_note = None, None, None
     st.record(

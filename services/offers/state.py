@@ -30,6 +30,10 @@ CANDIDATE_VISIBLE = ("sent", "accepted", "declined", "expired")
 EDITABLE = ("draft", "held", "pending_approval", "sent", "accepted")
 ANSWERED = ("accepted", "declined", "expired")
 CHINA = ZoneInfo("Asia/Shanghai")
+# The `basis` keys of an approval request: how it is approved (`dingtalk_oa` | `cards`) and
+# the DingTalk OA instance (services/offers/oa_approval.py); cleared by each new request.
+APPROVAL_VIA, OA_INSTANCE = "approval_via", "oa_instance_id"
+VIA_OA, VIA_CARDS = "dingtalk_oa", "cards"
 
 
 class Benefit(BaseModel):

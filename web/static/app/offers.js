@@ -83,7 +83,12 @@ function answerPanel(o) {
   const reason = h("textarea", { id: "of-reason", maxlength: "1000", rows: "2" });
   const call = async (path, body, done) => {
     try {
-      await api(`/me/offers/${enc(o.offer_id)}/${path}`, { method: "POST", body });
+      const answer = await api(`/me/offers/${enc(o.offer_id)}/${path}`, { method: "POST", body });
+      // OFFER_SIGNING=dingtalk_esign: sign in DingTalk's e-signature page (it comes back here).
+      if (answer && answer.sign_url) {
+        window.location.assign(answer.sign_url);
+        return;
+      }
       toast(t(done));
       viewMyOffer(o.offer_id);
     } catch (err) {
@@ -159,7 +164,7 @@ async function viewEditor(appId) {
       h("ul", { class: "list" }, o.history.map((e) => h("li", {}, `${fmtTime(e.created_at)} · ${word(e.kind)} · ${e.actor || ""} ${e.note || ""}`)))),
     o.signatures.length ? h("section", { class: "card" }, h("h2", {}, t("ofSignatures")),
       h("ul", { class: "list" }, o.signatures.map((s) => h("li", {},
-        `${fmtTime(s.signed_at)} · v${s.terms_version} · ${s.client_address || ""} · ${s.terms_sha256.slice(0, 12)}… ${s.valid ? "" : "✗"}`)))) : null);
+        `${fmtTime(s.signed_at)} · v${s.terms_version} · ${s.esign_flow_id ? `电子签 ${s.esign_flow_id}` : s.client_address || ""} · ${s.terms_sha256.slice(0, 12)}… ${s.valid ? "" : "✗"}`)))) : null);
 }
 
 // The position statistics' offer funnel (app.js viewStats): drafted, sent, answered, the rate.
