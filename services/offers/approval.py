@@ -116,7 +116,11 @@ def _record_answer(
         answer=answer,
     )
     if answer == "approved":
-        offer.basis = {**offer.basis, "approved_amount": offer.salary_amount}
+        offer.basis = {
+            **offer.basis,
+            "approved_amount": offer.salary_amount,
+            "approved_terms": st.approval_terms(offer),
+        }
         requester = str(offer.basis.get("send_requested_by") or by.id)
         mark_sent(session, chain, actor=requester, now=now)
     else:

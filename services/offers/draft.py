@@ -68,6 +68,13 @@ def _new_offer(
             "score_id": score[0],
             "policy": {"scope": policy.scope, "version": policy.version},
             "approval_outside_band": rules.approval_outside_band,
+            # The terms as drafted, and which of them HR may not change without approval.
+            "drafted": {
+                "salary": proposal.amount,
+                "benefits": st.parse_benefits((position.extra or {}).get("benefits")),
+                "validity_days": rules.validity_days,
+            },
+            "approval_on_change": list(rules.approval_on_change),
         },
         benefits=st.parse_benefits((position.extra or {}).get("benefits")),
         validity_days=rules.validity_days,

@@ -136,13 +136,20 @@ def send_offer(
 
 
 def _needs_approval(chain: st.OfferChain) -> bool:
+    """A salary outside the band (when the policy says so), or a change to a drafted term the
+    policy marks, needs a recruiting manager, unless these very terms were approved."""
     offer = chain.offer
-    if not offer.basis.get("approval_outside_band", True):
+    outside = bool(offer.basis.get("approval_outside_band", True)) and outside_band(
+        offer.salary_amount, st.band_of(chain.position)
+    )
+    if not outside and not st.changed_marked_terms(offer):
         return False
-    if not outside_band(offer.salary_amount, st.band_of(chain.position)):
-        return False
-    approved = offer.approval_state == "approved"
-    return not (approved and offer.basis.get("approved_amount") == offer.salary_amount)
+    if offer.approval_state != "approved":
+        return True
+    approved = offer.basis.get("approved_terms")
+    if approved is None:  # approved before approvals covered every term: the amount alone
+        return offer.basis.get("approved_amount") != offer.salary_amount
+    return bool(approved != st.approval_terms(offer))
 
 
 def _ask_approval(session: Session, offer: Offer, actor: str, now: datetime) -> None:
@@ -152,7 +159,13 @@ def _ask_approval(session: Session, offer: Offer, actor: str, now: datetime) -> 
     offer.status, offer.approval_state, offer.updated_at = "pending_approval", "pending", now
     offer.approval_by, offer.approval_at, offer.approval_note = None, None, None
     st.record(
-        session, offer, "approval_requested", actor=actor, now=now, amount=offer.salary_amount
+        session,
+        offer,
+        "approval_requested",
+        actor=actor,
+        now=now,
+        amount=offer.salary_amount,
+        changed=st.changed_marked_terms(offer),
     )
     key = f"offer.approval:{offer.id}:{asked}"
     st.outbox(session, offer, OUTBOX_OFFER_APPROVAL_REQUESTED, key, now, approval_round=asked)

@@ -33,6 +33,11 @@ class OfferRules(BaseModel):
     approval_outside_band: bool = Field(
         default=True, description="a salary outside the band needs a recruiting manager"
     )
+    approval_on_change: list[Literal["salary", "benefits", "validity_days"]] = Field(
+        default_factory=list,
+        max_length=3,
+        description="HR's changes to these drafted terms need a recruiting manager too",
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> OfferRules:

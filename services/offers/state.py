@@ -142,6 +142,23 @@ def offer_letter(chain: OfferChain) -> str:
     return "\n".join(lines)
 
 
+def approval_terms(offer: Offer) -> dict[str, Any]:
+    """The terms an approval covers: a later change to any of them needs approval again."""
+    return {
+        "salary": offer.salary_amount,
+        "benefits": list(offer.benefits or []),
+        "validity_days": offer.validity_days,
+    }
+
+
+def changed_marked_terms(offer: Offer) -> list[str]:
+    """The drafted terms HR changed that the policy marks as needing approval."""
+    drafted = offer.basis.get("drafted") or {}
+    current = approval_terms(offer)
+    marked = offer.basis.get("approval_on_change") or []
+    return [name for name in marked if name in drafted and drafted[name] != current[name]]
+
+
 def terms_hash(terms: dict[str, Any]) -> str:
     canonical = json.dumps(terms, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
