@@ -17,6 +17,10 @@ from services.notify.catalog import OUTBOX
 from storage.outbox_dispatch import Dispatcher
 from storage.sync_models import OutboxEvent
 from storage.vocabulary import (
+    OUTBOX_BGCHECK_CONSENTED,
+    OUTBOX_BGCHECK_DECIDED,
+    OUTBOX_BGCHECK_PROGRESSED,
+    OUTBOX_BGCHECK_VENDOR_UPDATED,
     OUTBOX_BULK_DECISION_REQUESTED,
     OUTBOX_FEEDBACK_SUBMITTED,
     OUTBOX_OFFER_ANSWERED,
@@ -44,6 +48,11 @@ BULK_DECISION = "jobs.digests.run_bulk_decision"
 # written to the EHR before their cards go out.
 OFFER_DRAFT = "jobs.offers.draft_on_stage_change"
 OFFER_WRITE_BACK = "jobs.offers.process_offer_event"
+# The background check (jobs/bgcheck.py): created with the vendor after consent, read again on
+# a vendor webhook, and each step written to the EHR before its cards go out.
+BGCHECK_CREATE = "jobs.bgcheck.create_at_vendor"
+BGCHECK_REFRESH = "jobs.bgcheck.refresh_on_webhook"
+BGCHECK_WRITE_BACK = "jobs.bgcheck.write_back_step"
 
 
 def _job_for(write_back: bool, calendar: bool) -> str:
@@ -57,6 +66,10 @@ OWN_JOBS: dict[str, str] = {
     OUTBOX_STAGE_CHANGED: OFFER_DRAFT,
     OUTBOX_OFFER_SENT: OFFER_WRITE_BACK,
     OUTBOX_OFFER_ANSWERED: OFFER_WRITE_BACK,
+    OUTBOX_BGCHECK_CONSENTED: BGCHECK_CREATE,
+    OUTBOX_BGCHECK_VENDOR_UPDATED: BGCHECK_REFRESH,
+    OUTBOX_BGCHECK_PROGRESSED: BGCHECK_WRITE_BACK,
+    OUTBOX_BGCHECK_DECIDED: BGCHECK_WRITE_BACK,
 }
 JOB_FOR_KIND: dict[str, str] = {
     **{

@@ -18,6 +18,7 @@ from redis.exceptions import LockError
 
 from clients.ehr import EhrClient, EhrConflict, EhrError, EhrTransientError
 from jobs import context
+from jobs.bgcheck import start_for_answered_offer
 from jobs.notify import deliver_outbox_event
 from services.clock.quiet_hours import working_hours_from_settings
 from services.decisions.policy import policy_defaults_from_settings
@@ -136,6 +137,9 @@ def sweep_offers_job() -> dict[str, int]:
 
 
 def process_offer_event(outbox_id: int) -> int:
-    """Write the offer's progress to the EHR, then deliver the row's cards."""
+    """Write the offer's progress to the EHR, then deliver the row's cards; an accepted offer
+    starts the background check (jobs/bgcheck.py)."""
     write_offer(outbox_id)
-    return deliver_outbox_event(outbox_id)
+    delivered = deliver_outbox_event(outbox_id)
+    start_for_answered_offer(outbox_id)
+    return delivered

@@ -7,6 +7,7 @@ from flask import Blueprint, Flask, Response, g, jsonify, request
 from miniapp_api import (
     context,
     routes_auth,
+    routes_bgcheck,
     routes_candidate,
     routes_digests,
     routes_hr,
@@ -40,6 +41,7 @@ def _blueprint() -> Blueprint:
         routes_digests.bp,
         routes_offers.bp,
         routes_insight.bp,
+        routes_bgcheck.bp,
     )
     for child in (*children, *features):
         api.register_blueprint(child)

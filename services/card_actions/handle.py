@@ -20,6 +20,7 @@ from sqlalchemy import ColumnElement, false, or_, select
 from sqlalchemy.orm import Session
 
 from services.access.visibility import STAFF, Viewer, get_application_for_viewer
+from services.bgcheck import actions as bgcheck_actions
 from services.card_actions.click import (
     EXTRA_LABELS,
     MAX_PARAM_CHARS,
@@ -200,6 +201,10 @@ HANDLERS: dict[str, Callable[[Session, Click], CardActionResult]] = {
     "training_coaching": training_cards.add_coaching,
     "training_extend": training_cards.extend_due_date,
     "training_note": training_cards.add_note,
+    # --- the background check (services/bgcheck/): HR's Pass / Fail / Ask the candidate ---
+    "bgcheck_pass": bgcheck_actions.pass_on_card,
+    "bgcheck_fail": bgcheck_actions.fail_on_card,
+    "bgcheck_ask": bgcheck_actions.ask_on_card,
     # --- end ---
 }
 

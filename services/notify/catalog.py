@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
+from services.bgcheck import cards as bgcheck_cards
 from services.clock import cards as clock_cards
 from services.clock import manual_reminder
 from services.decisions import cards as decision_cards
@@ -27,6 +28,12 @@ from services.notify.base import Content, Planner
 from services.offers import cards as offer_cards
 from services.rounds import cards as round_cards
 from storage.vocabulary import (
+    OUTBOX_BGCHECK_CONSENT_REQUESTED,
+    OUTBOX_BGCHECK_CONSENTED,
+    OUTBOX_BGCHECK_DECIDED,
+    OUTBOX_BGCHECK_PROGRESSED,
+    OUTBOX_BGCHECK_REVIEW_REQUESTED,
+    OUTBOX_BGCHECK_VENDOR_UPDATED,
     OUTBOX_BRIEFING_DUE,
     OUTBOX_BULK_DECISION_REQUESTED,
     OUTBOX_DEADLINE_EXTENDED,
@@ -141,6 +148,16 @@ OUTBOX: Final[dict[str, Handling]] = {
     OUTBOX_OFFER_SENT: Handling(offer_cards.plan_offer_progress),
     OUTBOX_OFFER_ANSWERED: Handling(offer_cards.plan_offer_progress),
     OUTBOX_OFFER_REMINDER: Handling(offer_cards.plan_offer_reminder),
+    # --- The background check (services/bgcheck/): consent, the vendor's creation and report
+    # and each step's write-back are routed to jobs/bgcheck.py by jobs/dispatch.py (OWN_JOBS);
+    # they have no card of their own. A check to consider asks the HR owners; their decision
+    # updates every copy. ---
+    OUTBOX_BGCHECK_CONSENT_REQUESTED: Handling(bgcheck_cards.plan_consent_requested),
+    OUTBOX_BGCHECK_CONSENTED: RECORD_ONLY,
+    OUTBOX_BGCHECK_VENDOR_UPDATED: RECORD_ONLY,
+    OUTBOX_BGCHECK_PROGRESSED: RECORD_ONLY,
+    OUTBOX_BGCHECK_REVIEW_REQUESTED: Handling(bgcheck_cards.plan_review),
+    OUTBOX_BGCHECK_DECIDED: Handling(bgcheck_cards.plan_decided),
     # --- Training follow-up (services/insight/): the alert, and HR's answers as the record ---
     OUTBOX_TRAINING_ALERT: Handling(training_cards.plan_training_alert),
     OUTBOX_TRAINING_ANSWERED: RECORD_ONLY,
@@ -186,6 +203,9 @@ CARDS: Final[dict[str, CardKind]] = {
     "offer_approval_manager": CardKind(offer_cards.build_approval_card, "录用意向待审批"),
     "offer_candidate": CardKind(offer_cards.build_offer_candidate_card, "您收到一份录用意向"),
     "offer_reminder": CardKind(offer_cards.build_offer_reminder_card, "录用意向即将过期"),
+    # --- The background check (services/bgcheck/) ---
+    "bgcheck_consent": CardKind(bgcheck_cards.build_consent_card, "背景调查授权"),
+    "bgcheck_review_hr": CardKind(bgcheck_cards.build_review_card, "背景调查待确认"),
     # --- Training follow-up (services/insight/) ---
     "training_alert_hr": CardKind(training_cards.build_training_alert_card, "新员工培训预警"),
 }
