@@ -174,6 +174,7 @@ class Settings(
     @model_validator(mode="after")
     def _production_secrets(self) -> Settings:
         if self.APP_ENV is not AppEnv.PRODUCTION:
+            self.check_pii_key()
             return self
         # An unset APP_ENV lands here too: say how to run the embedded stack instead.
         hint = (
@@ -211,6 +212,7 @@ class Settings(
         # would leave every card without its button, so it is refused at start instead.
         if not self.MINIAPP_URL.startswith("https://"):
             raise ValueError("MINIAPP_URL must be an https:// URL in production")
+        self.check_pii_key()
         return self
 
     @property

@@ -46,9 +46,13 @@ class BgcheckSettings(BaseModel):
                 "DINGTALK_PREENTRY=true is not supported yet (the DingTalk pre-entry record is "
                 "not built); unset it (see docs/bgcheck.md)"
             )
+        return self
+
+    def check_pii_key(self) -> None:
+        """Refuse a key that is not a Fernet key (run by Settings after its secret checks, so
+        that production names a public development value as such first)."""
         if self.PII_ENCRYPTION_KEY and not _fernet_key_ok(self.PII_ENCRYPTION_KEY):
             raise ValueError("PII_ENCRYPTION_KEY must be a Fernet key (32 url-safe base64 bytes)")
-        return self
 
     def bgcheck_missing(self) -> list[str]:
         """What a process that runs checks needs and lacks."""
