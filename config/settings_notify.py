@@ -41,6 +41,8 @@ DEFAULT_CARD_TEMPLATES: dict[str, str] = {
     # The background check (issue 20)
     "bgcheck_consent": "mi-bgcheck-consent-v1.schema",
     "bgcheck_review_hr": "mi-bgcheck-review-hr-v1.schema",
+    "onboarding_confirm_hr": "mi-onboarding-confirm-hr-v1.schema",
+    "onboarding_notice": "mi-onboarding-notice-v1.schema",
 }
 
 

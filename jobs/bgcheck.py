@@ -23,6 +23,7 @@ from jobs import context
 from jobs.notify import deliver_outbox_event
 from services.bgcheck import vendor as vd
 from services.bgcheck.candidate import start_check
+from services.onboarding.notice import plan_onboarding
 from storage import redis_keys
 from storage.bgcheck_models import BackgroundCheck
 from storage.sync_models import OutboxEvent
@@ -42,8 +43,12 @@ def start_for_answered_offer(outbox_id: int) -> str:
     """An accepted offer's row: start the background check unless BGCHECK_VENDOR=none."""
     runtime = context.current().runtime
     payload = _payload(outbox_id)
-    if payload.get("status") != "accepted" or runtime.settings.BGCHECK_VENDOR == "none":
+    if payload.get("status") != "accepted":
         return "skipped"
+    if runtime.settings.BGCHECK_VENDOR == "none":  # no check: the onboarding notice is due
+        with runtime.session_factory() as session:
+            plan_onboarding(session, str(payload.get("application_id")), now=datetime.now(UTC))
+        return "onboarding"
     with runtime.session_factory() as session:
         check = start_check(
             session,

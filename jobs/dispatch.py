@@ -25,6 +25,7 @@ from storage.vocabulary import (
     OUTBOX_FEEDBACK_SUBMITTED,
     OUTBOX_OFFER_ANSWERED,
     OUTBOX_OFFER_SENT,
+    OUTBOX_ONBOARDING_NOTIFIED,
     OUTBOX_STAGE_CHANGED,
 )
 
@@ -53,6 +54,8 @@ OFFER_WRITE_BACK = "jobs.offers.process_offer_event"
 BGCHECK_CREATE = "jobs.bgcheck.create_at_vendor"
 BGCHECK_REFRESH = "jobs.bgcheck.refresh_on_webhook"
 BGCHECK_WRITE_BACK = "jobs.bgcheck.write_back_step"
+# The onboarding notice that was sent: written to the EHR before the candidate's card.
+ONBOARDING_WRITE_BACK = "jobs.onboarding.write_back_notice"
 
 
 def _job_for(write_back: bool, calendar: bool) -> str:
@@ -70,6 +73,7 @@ OWN_JOBS: dict[str, str] = {
     OUTBOX_BGCHECK_VENDOR_UPDATED: BGCHECK_REFRESH,
     OUTBOX_BGCHECK_PROGRESSED: BGCHECK_WRITE_BACK,
     OUTBOX_BGCHECK_DECIDED: BGCHECK_WRITE_BACK,
+    OUTBOX_ONBOARDING_NOTIFIED: ONBOARDING_WRITE_BACK,
 }
 JOB_FOR_KIND: dict[str, str] = {
     **{

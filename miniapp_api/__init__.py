@@ -15,6 +15,7 @@ from miniapp_api import (
     routes_insight,
     routes_interviewer,
     routes_offers,
+    routes_onboarding,
     routes_ops,
     routes_policies,
     routes_round_response,
@@ -42,6 +43,7 @@ def _blueprint() -> Blueprint:
         routes_offers.bp,
         routes_insight.bp,
         routes_bgcheck.bp,
+        routes_onboarding.bp,
     )
     for child in (*children, *features):
         api.register_blueprint(child)

@@ -82,5 +82,7 @@ class OnboardingNotice(Base):
     training_plan: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
     confirmed_by: Mapped[str | None] = mapped_column(String(64))
     notified_at: Mapped[datetime | None]
+    # The candidate pressed 我已知悉 on the onboarding page (the escalation ladder stops).
+    acknowledged_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -165,6 +165,10 @@ OUTBOX_BGCHECK_VENDOR_UPDATED: Final = "bgcheck.vendor_updated"
 OUTBOX_BGCHECK_PROGRESSED: Final = "bgcheck.progressed"
 OUTBOX_BGCHECK_REVIEW_REQUESTED: Final = "bgcheck.review_requested"
 OUTBOX_BGCHECK_DECIDED: Final = "bgcheck.decided"
+# The onboarding notice: due (HR owners confirm date and place), and sent (written back to the
+# EHR, then the candidate's 入职通知 card).
+OUTBOX_ONBOARDING_PLANNED: Final = "onboarding.planned"
+OUTBOX_ONBOARDING_NOTIFIED: Final = "onboarding.notified"
 
 OUTBOX_KINDS: Final = (
     OUTBOX_SCORE_PUBLISHED,
@@ -210,4 +214,6 @@ OUTBOX_KINDS: Final = (
     OUTBOX_BGCHECK_PROGRESSED,
     OUTBOX_BGCHECK_REVIEW_REQUESTED,
     OUTBOX_BGCHECK_DECIDED,
+    OUTBOX_ONBOARDING_PLANNED,
+    OUTBOX_ONBOARDING_NOTIFIED,
 )

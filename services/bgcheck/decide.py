@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from services.access.visibility import Viewer, get_application_for_viewer
 from services.bgcheck import state as st
 from services.errors import Conflict, NotFound
+from services.onboarding.notice import plan_in
 from storage.bgcheck_models import BackgroundCheck
 from storage.db import unit_of_work
 from storage.models import Staff
@@ -74,4 +75,6 @@ def decide_check(
         st.outbox(
             session, check, OUTBOX_BGCHECK_DECIDED, key, now, step=step, actor=viewer.staff_id
         )
+        if answer == "pass":  # the onboarding notice is due; HR owners confirm date and place
+            plan_in(session, check.application_id, now)
         return CheckDecision("done", answer, _name(session, viewer.staff_id))

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from services.bgcheck import pii
 from services.bgcheck import state as st
 from services.errors import Conflict, NotFound
+from services.onboarding.notice import plan_in
 from storage.bgcheck_models import BackgroundCheck
 from storage.db import unit_of_work
 from storage.models import Candidate
@@ -122,6 +123,7 @@ def apply_report(
             check.completed_at = now
             if not consider:
                 check.decision, check.decided_by, check.decided_at = "pass", "system", now
+                plan_in(session, check.application_id, now)
         check.updated_at = now
         st.erase_pii(check)
         _progressed(session, check, now)

@@ -41,6 +41,7 @@ from services.interviewers import actions as interviewer_actions
 from services.invitations import actions as invitation_actions
 from services.notify.policy import NotifyPolicy
 from services.offers import actions as offer_actions
+from services.onboarding import actions as onboarding_actions
 from services.rounds import actions as round_actions
 from storage.action_models import Decision, Delivery
 from storage.db import unit_of_work
@@ -205,6 +206,8 @@ HANDLERS: dict[str, Callable[[Session, Click], CardActionResult]] = {
     "bgcheck_pass": bgcheck_actions.pass_on_card,
     "bgcheck_fail": bgcheck_actions.fail_on_card,
     "bgcheck_ask": bgcheck_actions.ask_on_card,
+    # --- the onboarding notice (services/onboarding/): HR confirms date and place ---
+    "onboarding_confirm": onboarding_actions.confirm_on_card,
     # --- end ---
 }
 

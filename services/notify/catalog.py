@@ -26,6 +26,7 @@ from services.invitations import cards as invitation_cards
 from services.notify import score_cards
 from services.notify.base import Content, Planner
 from services.offers import cards as offer_cards
+from services.onboarding import cards as onboarding_cards
 from services.rounds import cards as round_cards
 from storage.vocabulary import (
     OUTBOX_BGCHECK_CONSENT_REQUESTED,
@@ -59,6 +60,8 @@ from storage.vocabulary import (
     OUTBOX_OFFER_DRAFTED,
     OUTBOX_OFFER_REMINDER,
     OUTBOX_OFFER_SENT,
+    OUTBOX_ONBOARDING_NOTIFIED,
+    OUTBOX_ONBOARDING_PLANNED,
     OUTBOX_REMINDER_DUE,
     OUTBOX_REQUIREMENT_REVIEWED,
     OUTBOX_REQUIREMENT_STATUS_CHANGED,
@@ -158,6 +161,10 @@ OUTBOX: Final[dict[str, Handling]] = {
     OUTBOX_BGCHECK_PROGRESSED: RECORD_ONLY,
     OUTBOX_BGCHECK_REVIEW_REQUESTED: Handling(bgcheck_cards.plan_review),
     OUTBOX_BGCHECK_DECIDED: Handling(bgcheck_cards.plan_decided),
+    # The onboarding notice (services/onboarding/): due (HR owners confirm), and sent (written
+    # to the EHR by jobs/bgcheck.py first, then the candidate's 入职通知).
+    OUTBOX_ONBOARDING_PLANNED: Handling(onboarding_cards.plan_onboarding_cards),
+    OUTBOX_ONBOARDING_NOTIFIED: Handling(onboarding_cards.plan_onboarding_cards),
     # --- Training follow-up (services/insight/): the alert, and HR's answers as the record ---
     OUTBOX_TRAINING_ALERT: Handling(training_cards.plan_training_alert),
     OUTBOX_TRAINING_ANSWERED: RECORD_ONLY,
@@ -206,6 +213,8 @@ CARDS: Final[dict[str, CardKind]] = {
     # --- The background check (services/bgcheck/) ---
     "bgcheck_consent": CardKind(bgcheck_cards.build_consent_card, "背景调查授权"),
     "bgcheck_review_hr": CardKind(bgcheck_cards.build_review_card, "背景调查待确认"),
+    "onboarding_confirm_hr": CardKind(onboarding_cards.build_confirm_card, "入职安排待确认"),
+    "onboarding_notice": CardKind(onboarding_cards.build_notice_card, "入职通知"),
     # --- Training follow-up (services/insight/) ---
     "training_alert_hr": CardKind(training_cards.build_training_alert_card, "新员工培训预警"),
 }

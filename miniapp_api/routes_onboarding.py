@@ -1,0 +1,129 @@
+"""The onboarding notice (issue 20): the candidate reads it, ticks what they will bring and
+acknowledges it; HR reads it and confirms the join date and place (which sends it).
+
+Registered in miniapp_api/__init__.py `_blueprint()`.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import Blueprint
+from pydantic import Field
+
+from miniapp_api import context as c
+from miniapp_api.schemas import Model
+from miniapp_api.spec import endpoint
+from services.onboarding import notice as ob
+from services.onboarding.training_plan import NOTHING_WEAK
+from storage.bgcheck_models import OnboardingNotice
+from web_context import db_session
+
+bp = Blueprint("onboarding", __name__)
+
+
+class Material(Model):
+    key: str
+    label: str
+    status: str
+
+
+class PlanItem(Model):
+    course_key: str
+    course_title: str
+    hours: float
+    kind: str
+    reason: str = Field(description='e.g. "谈判技巧 70 < 75"')
+
+
+class OnboardingOut(Model):
+    application_id: str
+    position: str
+    status: str
+    join_date: date | None
+    location: str | None
+    materials: list[Material]
+    training_plan: list[PlanItem]
+    training_note: str = Field(description="A kind sentence when nothing is weak")
+    notified_at: datetime | None
+    acknowledged_at: datetime | None
+
+
+class ConfirmRequest(Model):
+    join_date: date | None = None
+    location: str | None = Field(default=None, max_length=200)
+
+
+def _out(notice: OnboardingNotice, position: str = "") -> OnboardingOut:
+    plan = [PlanItem.model_validate(p) for p in notice.training_plan or []]
+    return OnboardingOut(
+        application_id=notice.application_id,
+        position=position,
+        status=notice.status,
+        join_date=notice.join_date,
+        location=notice.location,
+        materials=[Material.model_validate(m) for m in notice.materials or []],
+        training_plan=plan,
+        training_note="" if plan else NOTHING_WEAK,
+        notified_at=notice.notified_at,
+        acknowledged_at=notice.acknowledged_at,
+    )
+
+
+@endpoint(bp, "GET", "/me/onboarding", summary="My onboarding notice", response=OnboardingOut)
+def my_onboarding() -> OnboardingOut:
+    return _out(*ob.my_onboarding(db_session(), c.viewer()))
+
+
+@endpoint(
+    bp,
+    "POST",
+    "/me/onboarding/acknowledge",
+    summary="我已知悉: I have read the notice",
+    response=OnboardingOut,
+)
+def acknowledge() -> OnboardingOut:
+    return _out(ob.acknowledge(db_session(), c.viewer(), now=c.now()))
+
+
+@endpoint(
+    bp,
+    "POST",
+    "/me/onboarding/materials/{key}",
+    summary="Tick one thing to bring as ready",
+    response=OnboardingOut,
+    errors=(409,),
+)
+def tick(key: str) -> OnboardingOut:
+    return _out(ob.tick_material(db_session(), c.viewer(), key, now=c.now()))
+
+
+@endpoint(
+    bp,
+    "GET",
+    "/hr/applications/{application_id}/onboarding",
+    summary="The application's onboarding notice",
+    response=OnboardingOut,
+)
+def hr_onboarding(application_id: str) -> OnboardingOut:
+    return _out(ob.get_notice_for_hr(db_session(), c.viewer(), application_id))
+
+
+@endpoint(
+    bp,
+    "PUT",
+    "/hr/applications/{application_id}/onboarding",
+    summary="Confirm the join date and place: the notice goes to the candidate (once)",
+    response=OnboardingOut,
+    body=ConfirmRequest,
+)
+def confirm(application_id: str, body: ConfirmRequest) -> OnboardingOut:
+    result = ob.confirm_onboarding(
+        db_session(),
+        c.viewer(),
+        application_id,
+        join_date=body.join_date,
+        location=body.location,
+        now=c.now(),
+    )
+    return _out(result.notice)
