@@ -143,12 +143,14 @@ def _children(web_port: int, sandbox_port: int, ehr_port: int, settings: Setting
 
 def _vendor(web: str, settings: Settings) -> list[Child]:
     """The background-check vendor simulator (issue 20), when checks run against it. It
-    completes each report 30 s after it is ordered, with the outcome scripted per candidate."""
+    completes each report 30 s after it is ordered; the walkthrough's 马超 (cand-13) has one
+    item to consider (employment), every other candidate is clear."""
     if settings.BGCHECK_VENDOR != "sandbox":
         return []
     port = (settings.BGCHECK_BASE_URL or "").rsplit(":", 1)[-1].split("/")[0] or "8792"
     argv = [sys.executable, "-m", "sandbox.bgcheck", "--port", port]
     argv += ["--webhook-url", f"{web}/bgcheck/webhook", "--auto-complete-seconds", "30"]
+    argv += ["--script", "cand-13:employment=consider"]
     argv += ["--webhook-secret", settings.require("BGCHECK_WEBHOOK_SECRET")]
     argv += ["--api-token", settings.require("BGCHECK_API_TOKEN")]
     return [Child("bgcheck-vendor", argv)]

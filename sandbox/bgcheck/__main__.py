@@ -28,6 +28,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=None,
         help="complete each report this long after it is created (default: only when told)",
     )
+    parser.add_argument(
+        "--script",
+        action="append",
+        default=[],
+        metavar="CUSTOM_ID:ITEM=RESULT[,ITEM=RESULT]",
+        help="a candidate's scripted outcome, e.g. cand-13:employment=consider (repeatable)",
+    )
     parser.add_argument("--log-level", default="INFO")
     return parser.parse_args(argv)
 
@@ -39,6 +46,10 @@ async def serve(args: argparse.Namespace) -> None:
         webhook_url=args.webhook_url,
         auto_complete_seconds=args.auto_complete_seconds,
     )
+    for script in args.script:
+        custom_id, _, pairs = script.partition(":")
+        items = dict(pair.split("=", 1) for pair in pairs.split(",") if "=" in pair)
+        state.outcomes[custom_id] = items
     runner = web.AppRunner(create_app(state), handle_signals=False, shutdown_timeout=2.0)
     await runner.setup()
     await web.TCPSite(runner, args.host, args.port).start()
