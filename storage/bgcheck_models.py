@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, Index, String, Text
+from sqlalchemy import Date, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.base import Base, JSONType, utcnow
@@ -86,3 +86,15 @@ class OnboardingNotice(Base):
     acknowledged_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class TrainingCatalogVersion(Base):
+    """One version of the admin's training catalogue: rows of (dimension key, below this score
+    -> course key, title, hours, kind). The latest version is in force; none: built-in rows."""
+
+    __tablename__ = "training_catalog_version"
+
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    rows: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
+    updated_by: Mapped[str | None] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

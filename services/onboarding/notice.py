@@ -12,19 +12,17 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
-from sqlalchemy import literal, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from services.access.visibility import Viewer, get_application_for_viewer, require_candidate
 from services.errors import Conflict, InvalidInput, NotFound
-from services.onboarding.training_plan import DEFAULT_ROWS, Dimension, training_plan
+from services.onboarding.catalog import plan_of
 from storage.bgcheck_models import OnboardingNotice
 from storage.db import unit_of_work
-from storage.models import Application, Position, ScoreDimension, Staff
+from storage.models import Application, Position, Staff
 from storage.offer_models import Offer
-from storage.scores import latest_application_score
 from storage.sync_models import OutboxEvent
 from storage.vocabulary import OUTBOX_ONBOARDING_NOTIFIED, OUTBOX_ONBOARDING_PLANNED
 
@@ -93,16 +91,6 @@ def plan_onboarding(session: Session, application_id: str, *, now: datetime) -> 
     """The notice is due (no check asked for): one unit of work."""
     with unit_of_work(session):
         plan_in(session, application_id, now)
-
-
-def plan_of(session: Session, application_id: str) -> list[dict[str, Any]]:
-    """The training plan from the application's latest visible score."""
-    row = session.execute(latest_application_score(literal(application_id))).first()
-    if row is None:
-        return []
-    dims = session.scalars(select(ScoreDimension).where(ScoreDimension.score_id == row.score_id))
-    found = [Dimension(d.key, d.label, float(d.score), float(d.max_score)) for d in dims]
-    return [item.as_dict() for item in training_plan(found, DEFAULT_ROWS)]
 
 
 def get_notice_for_hr(session: Session, viewer: Viewer, application_id: str) -> OnboardingNotice:

@@ -1,7 +1,8 @@
 """background checks and onboarding notices (issue 20)
 
 The backend's record of each application's background check (the consent, the vendor's items,
-HR's decision, and the ID-card number encrypted until the check ends) and its onboarding notice.
+HR's decision, and the ID-card number encrypted until the check ends), its onboarding notice,
+and the versions of the admin's training catalogue.
 
 Revision ID: 0014
 Revises: 0013
@@ -93,6 +94,17 @@ def upgrade() -> None:
         )
 
 
+    op.create_table(
+        "training_catalog_version",
+        sa.Column("version", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("rows", JSON, nullable=False),
+        sa.Column("updated_by", sa.String(length=64), nullable=True),
+        _when("updated_at", nullable=False),
+        sa.PrimaryKeyConstraint("version", name=op.f("pk_training_catalog_version")),
+    )
+
+
 def downgrade() -> None:
+    op.drop_table("training_catalog_version")
     op.drop_table("onboarding_notice")
     op.drop_table("background_check")
