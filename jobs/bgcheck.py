@@ -27,6 +27,7 @@ from services.onboarding.notice import plan_onboarding
 from storage import redis_keys
 from storage.bgcheck_models import BackgroundCheck
 from storage.sync_models import OutboxEvent
+from storage.vocabulary import STOPPED_STAGES
 
 log = logging.getLogger(__name__)
 LOCK_SECONDS = 300
@@ -57,6 +58,30 @@ def start_for_answered_offer(outbox_id: int) -> str:
             now=datetime.now(UTC),
         )
     return "started" if check is not None else "skipped"
+
+
+def cancel_on_stage_change(outbox_id: int) -> str:
+    """An `application.stage_changed` row to a stopped stage: cancel an open check (here and
+    at the vendor); the ID number is erased."""
+    runtime = context.current().runtime
+    payload = _payload(outbox_id)
+    if ((payload.get("after") or {}).get("stage")) not in STOPPED_STAGES:
+        return "skipped"
+    with runtime.session_factory() as session:
+        row = session.get(OutboxEvent, outbox_id)
+        application_id = row.entity_id if row is not None else ""
+        reference = vd.cancel_for_application(session, application_id, now=datetime.now(UTC))
+    if reference is None:
+        return "skipped"
+    client = BgcheckClient.from_settings(runtime.settings)
+    try:
+        client.cancel_report(reference)
+    except BgcheckError:  # ours is cancelled and the number gone; the vendor's report lingers
+        log.warning("vendor cancel failed", extra={"ctx": {"application_id": application_id}})
+    finally:
+        client.close()
+    log.info("background check cancelled", extra={"ctx": {"application_id": application_id}})
+    return "cancelled"
 
 
 def create_at_vendor(outbox_id: int) -> str:

@@ -18,7 +18,7 @@ from redis.exceptions import LockError
 
 from clients.ehr import EhrClient, EhrConflict, EhrError, EhrTransientError
 from jobs import context
-from jobs.bgcheck import start_for_answered_offer
+from jobs.bgcheck import cancel_on_stage_change, start_for_answered_offer
 from jobs.notify import deliver_outbox_event
 from services.clock.quiet_hours import working_hours_from_settings
 from services.decisions.policy import policy_defaults_from_settings
@@ -43,7 +43,8 @@ def draft_for_application(application_id: str) -> DraftResult:
 
 
 def draft_on_stage_change(outbox_id: int) -> str:
-    """An `application.stage_changed` row: draft the offer when the new stage is `offer`."""
+    """An `application.stage_changed` row: draft the offer when the new stage is `offer`; a
+    stopped application's open background check is cancelled (jobs/bgcheck.py)."""
     runtime = context.current().runtime
     with runtime.session_factory() as session:
         row = session.get(OutboxEvent, outbox_id)
@@ -52,6 +53,7 @@ def draft_on_stage_change(outbox_id: int) -> str:
     action = "skipped"
     if after.get("stage") == OFFER_STAGE and application_id:
         action = draft_for_application(application_id).action
+    cancel_on_stage_change(outbox_id)  # a stopped application's open check ends
     deliver_outbox_event(outbox_id)  # no card of its own: marks the row done
     return action
 

@@ -150,3 +150,18 @@ def reference_of(session: Session, check_id: str) -> str | None:
     with unit_of_work(session):
         check = session.get(BackgroundCheck, check_id)
         return check.vendor_reference if check is not None else None
+
+
+def cancel_for_application(session: Session, application_id: str, *, now: datetime) -> str | None:
+    """The application stopped (rejected, withdrawn) with its check open: the check is
+    cancelled and the ID number erased. Return the vendor's report to cancel there, if any."""
+    with unit_of_work(session):
+        check = st.check_of_application(session, application_id, lock=True)
+        if check is None or check.status not in st.OPEN_STATUSES:
+            return None
+        reference = check.vendor_reference
+        check.status, check.updated_at = "cancelled", now
+        st.erase_pii(check)
+        if reference:  # the EHR heard of it (in progress): it hears of the cancellation too
+            _progressed(session, check, now)
+        return reference

@@ -5,12 +5,15 @@ never returned or logged, and erased when the check completes. All clear passes 
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 
 import pytest
 from cryptography.fernet import Fernet
 from flask.testing import FlaskClient
 
+from sandbox.ehr import events as ev
 from services.bgcheck import state as st
+from services.ehr.sync import ingest_events
 from storage.runtime import Runtime
 from storage.vocabulary import OUTBOX_BGCHECK_VENDOR_UPDATED
 from tests.bgcheck.conftest import PII_KEY
@@ -161,3 +164,29 @@ def test_another_candidate_sees_no_check(
     assert http.get(path, headers=outsider).status_code == 404
     decision = http.post(f"{path}/decision", headers=outsider, json={"decision": "pass"})
     assert decision.status_code == 404
+
+
+def test_a_stopped_application_cancels_the_check_and_erases_the_id_number(
+    bot_runtime: Runtime,
+    app_id: str,
+    http: FlaskClient,
+    hr: dict[str, str],
+    ehr: LocalHttp,
+    vendor: LocalHttp,
+) -> None:
+    accept_offer(bot_runtime, http, hr, app_id)
+    assert consent(bot_runtime, http).status_code == 200
+    run_jobs(bot_runtime)
+    reference = check_row(bot_runtime, app_id).vendor_reference
+    assert raw_id_column(bot_runtime, app_id) is not None
+    data = ev.application(
+        app_id, 3, candidate_id="cand-01", position_id="pos-store-night", stage="withdrawn"
+    )
+    with bot_runtime.session_factory() as s:
+        event = ev.event("application", data, event_id=f"e-{app_id}-withdrawn")
+        ingest_events(s, [event], source="webhook", received_at=datetime.now(UTC))
+    run_jobs(bot_runtime)
+    assert check_row(bot_runtime, app_id).status == "cancelled"
+    assert raw_id_column(bot_runtime, app_id) is None
+    assert _vendor_checks(vendor, reference)[0]["status"] == "canceled"
+    assert [e["status"] for e in hiring_log(ehr, app_id)] == ["in_progress", "cancelled"]
