@@ -8,7 +8,7 @@ import base64
 import binascii
 from typing import Literal
 
-from pydantic import BaseModel, model_validator
+from pydantic import BaseModel
 
 
 def _fernet_key_ok(key: str) -> bool:
@@ -36,17 +36,9 @@ class BgcheckSettings(BaseModel):
     # A Fernet key (32 url-safe base64 bytes) that encrypts ID-card numbers at rest until the
     # check completes. Required whenever a check can run in production.
     PII_ENCRYPTION_KEY: str | None = None
-    # DingTalk's pre-entry record (智能人事 待入职). Not built yet: true refuses to start.
+    # Also create DingTalk's pre-entry record (智能人事 待入职, hrm_1_0 AddHrmPreentry) for the
+    # candidate when the onboarding notice is sent (the app needs the HR permission).
     DINGTALK_PREENTRY: bool = False
-
-    @model_validator(mode="after")
-    def _supported_bgcheck(self) -> BgcheckSettings:
-        if self.DINGTALK_PREENTRY:
-            raise ValueError(
-                "DINGTALK_PREENTRY=true is not supported yet (the DingTalk pre-entry record is "
-                "not built); unset it (see docs/bgcheck.md)"
-            )
-        return self
 
     def check_pii_key(self) -> None:
         """Refuse a key that is not a Fernet key (run by Settings after its secret checks, so

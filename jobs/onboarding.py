@@ -10,6 +10,7 @@ from typing import Any
 from clients.ehr import EhrClient, EhrConflict, EhrError, EhrTransientError
 from jobs import context
 from jobs.notify import deliver_outbox_event
+from services.onboarding.notice import preentry_request, record_preentry
 from storage.bgcheck_models import OnboardingNotice
 from storage.sync_models import OutboxEvent
 
@@ -53,5 +54,30 @@ def write_back_notice(outbox_id: int) -> str:
         finally:
             ehr.close()
         log.info("onboarding write-back %s", state, extra={"ctx": {"outbox_id": outbox_id}})
+    if found is not None and runtime.settings.DINGTALK_PREENTRY:
+        create_preentry(str(_payload_notice(outbox_id)))
     deliver_outbox_event(outbox_id)
     return state
+
+
+def _payload_notice(outbox_id: int) -> str:
+    runtime = context.current().runtime
+    with runtime.session_factory() as session:
+        row = session.get(OutboxEvent, outbox_id)
+        return str((row.payload or {}).get("notice_id") or "") if row is not None else ""
+
+
+def create_preentry(notice_id: str) -> str:
+    """DingTalk's pre-entry record (待入职) for the notice's candidate, once."""
+    worker = context.current()
+    with worker.runtime.session_factory() as session:
+        request = preentry_request(session, notice_id)
+    if request is None:
+        return "skipped"
+    tmp_user_id = worker.dingtalk.add_preentry(
+        name=request.name, mobile=request.mobile, pre_entry_ms=request.pre_entry_ms
+    )
+    with worker.runtime.session_factory() as session:
+        record_preentry(session, notice_id, tmp_user_id)
+    log.info("pre-entry record created", extra={"ctx": {"notice_id": notice_id}})
+    return "created"

@@ -84,6 +84,8 @@ class OnboardingNotice(Base):
     notified_at: Mapped[datetime | None]
     # The candidate pressed 我已知悉 on the onboarding page (the escalation ladder stops).
     acknowledged_at: Mapped[datetime | None]
+    # DingTalk's pre-entry record (DINGTALK_PREENTRY): its temporary user id once created.
+    preentry_user_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

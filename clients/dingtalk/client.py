@@ -16,6 +16,7 @@ from clients.dingtalk.errors import (
     DingTalkRateLimited,
     DingTalkTokenInvalid,
 )
+from clients.dingtalk.hrm import API_PREENTRY, HrmApi
 from clients.dingtalk.oapi import DingTalkUser, Oapi, SendResult
 from clients.dingtalk.openapi import CardDelivery, OpenApi, RobotSendResult
 from clients.dingtalk.ratelimit import RateLimiter
@@ -40,6 +41,7 @@ class DingTalkClient:
         calendar: CalendarApi,
         reach: ReachApi | None = None,
         ats: AtsApi | None = None,
+        hrm: HrmApi | None = None,
         throttle_retries: int = 10,
     ) -> None:
         self._openapi = openapi
@@ -52,6 +54,7 @@ class DingTalkClient:
         self.calendar = DingTalkCalendar(calendar, call=self._call, get_user=self.get_user)
         self._reach = reach
         self._ats = ats
+        self._hrm = hrm
 
     def _call(self, api: str, fn: Callable[[str], T]) -> T:
         refreshed = False
@@ -88,6 +91,19 @@ class DingTalkClient:
         if self._ats is None:
             raise DingTalkError("this client was built without the recruiting API", api="ats")
         return AtsFeed(self._ats, call=self._call, op_user_id=op_user_id)
+
+    def add_preentry(self, *, name: str, mobile: str, pre_entry_ms: int) -> str:
+        """智能人事's pre-entry record (待入职) of a new hire; return its temporary user id."""
+        hrm = self._hrm
+        if hrm is None:
+            raise DingTalkError("this client was built without the HR API", api=API_PREENTRY)
+        agent = int(self._agent_id)
+        return self._call(
+            API_PREENTRY,
+            lambda t: hrm.add_preentry(
+                t, name=name, mobile=mobile, pre_entry_ms=pre_entry_ms, agent_id=agent
+            ),
+        )
 
     def access_token(self) -> str:
         return self._tokens.get()
@@ -198,4 +214,5 @@ def make_dingtalk_client(settings: Settings, redis: Redis) -> DingTalkClient:
             timeout_seconds=settings.DINGTALK_TIMEOUT_SECONDS,
         ),
         ats=AtsApi(settings.DINGTALK_API_BASE, timeout_seconds=settings.DINGTALK_TIMEOUT_SECONDS),
+        hrm=HrmApi(settings.DINGTALK_API_BASE, timeout_seconds=settings.DINGTALK_TIMEOUT_SECONDS),
     )

@@ -6,7 +6,19 @@ from pathlib import Path
 
 from aiohttp import web
 
-from sandbox.dingtalk import ats, auth, calendar, cards, chat, control, cors, inbox, notices, reach
+from sandbox.dingtalk import (
+    ats,
+    auth,
+    calendar,
+    cards,
+    chat,
+    control,
+    cors,
+    hrm,
+    inbox,
+    notices,
+    reach,
+)
 from sandbox.dingtalk.config import SimConfig
 from sandbox.dingtalk.middleware import SIM_KEY, dingtalk_middleware
 from sandbox.dingtalk.seed import Org, load_seed
@@ -25,7 +37,7 @@ def create_app(
     app[HUB_KEY] = StreamHub(sim)
     app.router.add_post("/v1.0/gateway/connections/open", open_connection)
     app.router.add_get("/connect", connect)
-    for module in (auth, cards, chat, notices, calendar, reach, ats, control, inbox, cors):
+    for module in (auth, cards, chat, notices, calendar, reach, ats, hrm, control, inbox, cors):
         module.add_routes(app)
     app.on_shutdown.append(_close_streams)
     return app

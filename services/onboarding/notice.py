@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,7 +22,7 @@ from services.errors import Conflict, InvalidInput, NotFound
 from services.onboarding.catalog import plan_of
 from storage.bgcheck_models import OnboardingNotice
 from storage.db import unit_of_work
-from storage.models import Application, Position, Staff
+from storage.models import Application, Candidate, Position, Staff
 from storage.offer_models import Offer
 from storage.sync_models import OutboxEvent
 from storage.vocabulary import OUTBOX_ONBOARDING_NOTIFIED, OUTBOX_ONBOARDING_PLANNED
@@ -198,3 +199,33 @@ def tick_material(session: Session, viewer: Viewer, key: str, *, now: datetime) 
         match["status"] = "submitted"
         notice.materials, notice.updated_at = items, now
         return notice
+
+
+@dataclass(frozen=True)
+class PreentryRequest:
+    notice_id: str
+    name: str
+    mobile: str
+    pre_entry_ms: int
+
+
+def preentry_request(session: Session, notice_id: str) -> PreentryRequest | None:
+    """What DingTalk's pre-entry record needs, or None (already made, not sent, no mobile)."""
+    with unit_of_work(session):
+        notice = session.get(OnboardingNotice, notice_id)
+        if notice is None or notice.status != "notified" or notice.preentry_user_id:
+            return None
+        candidate = session.get(Candidate, notice.candidate_id)
+        if candidate is None or not candidate.mobile or notice.join_date is None:
+            return None
+        start = datetime.combine(notice.join_date, time(9), ZoneInfo("Asia/Shanghai"))
+        return PreentryRequest(
+            notice.id, candidate.name, candidate.mobile, int(start.timestamp() * 1000)
+        )
+
+
+def record_preentry(session: Session, notice_id: str, tmp_user_id: str) -> None:
+    with unit_of_work(session):
+        notice = session.get(OnboardingNotice, notice_id)
+        if notice is not None:
+            notice.preentry_user_id = tmp_user_id[:64]

@@ -1,6 +1,6 @@
 """BGCHECK_VENDOR, PII_ENCRYPTION_KEY and DINGTALK_PREENTRY: production refuses to run checks
-without the key, a key that is not a Fernet key is refused, and the pre-entry record, not built
-yet, refuses to start."""
+without the key, a key that is not a Fernet key is refused, the pre-entry record is off unless
+asked for."""
 
 from __future__ import annotations
 
@@ -38,6 +38,6 @@ def test_a_key_that_is_not_a_fernet_key_is_refused_without_echoing_it() -> None:
     assert "PII_ENCRYPTION_KEY" in str(info.value) and "short-secret-value" not in str(info.value)
 
 
-def test_the_dingtalk_pre_entry_record_refuses_to_start() -> None:
-    with pytest.raises(SettingsError, match="DINGTALK_PREENTRY=true is not supported yet"):
-        load_settings(APP_ENV="test", DINGTALK_PREENTRY=True)
+def test_the_dingtalk_pre_entry_record_is_off_unless_asked_for() -> None:
+    assert load_settings(APP_ENV="test").DINGTALK_PREENTRY is False
+    assert load_settings(APP_ENV="test", DINGTALK_PREENTRY=True).DINGTALK_PREENTRY is True

@@ -6,13 +6,15 @@ notice is 404; with BGCHECK_VENDOR=none the notice follows the accepted offer di
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 from flask.testing import FlaskClient
 
+from jobs.onboarding import create_preentry
 from services.card_actions.handle import handle_card_action
 from services.onboarding.training_plan import NOTHING_WEAK
 from storage.bgcheck_models import OnboardingNotice
-from storage.models import ScoreDimension
+from storage.models import Candidate, ScoreDimension
 from storage.runtime import Runtime
 from tests.bgcheck.helpers import accept_offer, check_row, complete, consent, deliver
 from tests.bot.conftest import run_jobs
@@ -144,3 +146,42 @@ def test_without_a_check_the_notice_follows_acceptance_and_hr_sets_date_and_plac
     assert page["location"] == "上海门店 3 楼人事部"
     assert page["training_plan"] == [] and page["training_note"] == NOTHING_WEAK
     assert len(cards(sim, "cand_01", NOTICE)) == 1
+
+
+def test_with_dingtalk_preentry_the_candidate_becomes_a_pre_entry_employee_once(
+    bot_runtime: Runtime,
+    app_id: str,
+    http: FlaskClient,
+    hr: dict[str, str],
+    sim: LocalHttp,
+) -> None:
+    with bot_runtime.session_factory() as s:
+        candidate = s.get(Candidate, "cand-01")
+        assert candidate is not None
+        candidate.mobile = "13800138000"
+        s.commit()
+    bot_runtime.settings.BGCHECK_VENDOR = "none"
+    bot_runtime.settings.DINGTALK_PREENTRY = True
+    try:
+        accept_offer(bot_runtime, http, hr, app_id)
+        path = f"/api/v1/hr/applications/{app_id}/onboarding"
+        assert http.put(path, headers=hr, json={"location": "总部"}).status_code == 200
+        run_jobs(bot_runtime)
+        again = create_preentry(_notice_id(bot_runtime, app_id))  # a retried job: no second
+    finally:
+        bot_runtime.settings.BGCHECK_VENDOR = "sandbox"
+        bot_runtime.settings.DINGTALK_PREENTRY = False
+    assert again == "skipped"
+    [entry] = sim.get("/_sim/preentries")["preentries"]
+    assert entry["name"] == "张伟" and entry["mobile"] == "138****8000"
+    assert entry["needSendPreEntryMsg"] is False and entry["agentId"] == 100001
+    joined = datetime.fromtimestamp(entry["preEntryTime"] / 1000, ZoneInfo("Asia/Shanghai"))
+    assert joined.date().isoformat() == START and joined.hour == 9
+    with bot_runtime.session_factory() as s:
+        notice = s.query(OnboardingNotice).filter_by(application_id=app_id).one()
+        assert notice.preentry_user_id == entry["tmpUserId"]
+
+
+def _notice_id(runtime: Runtime, app_id: str) -> str:
+    with runtime.session_factory() as s:
+        return str(s.query(OnboardingNotice.id).filter_by(application_id=app_id).scalar())

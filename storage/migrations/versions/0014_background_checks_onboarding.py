@@ -83,6 +83,7 @@ def upgrade() -> None:
         sa.Column("confirmed_by", sa.String(length=64), nullable=True),
         _when("notified_at", nullable=True),
         _when("acknowledged_at", nullable=True),
+        sa.Column("preentry_user_id", sa.String(length=64), nullable=True),
         _when("created_at", nullable=False),
         _when("updated_at", nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_onboarding_notice")),
