@@ -118,7 +118,9 @@ async def create_report(request: web.Request) -> web.Response:
         "result": None,
         "items": items,
     }
-    await _notify(state, "report.created", rid)
+    # After the answer, as a vendor's queue would: the caller records the report id first.
+    loop = asyncio.get_running_loop()
+    loop.call_later(1.0, lambda: asyncio.ensure_future(_notify(state, "report.created", rid)))
     if state.auto_complete_seconds is not None:
         asyncio.get_running_loop().call_later(
             state.auto_complete_seconds,
