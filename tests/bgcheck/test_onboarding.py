@@ -5,14 +5,17 @@ notice is 404; with BGCHECK_VENDOR=none the notice follows the accepted offer di
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from flask.testing import FlaskClient
+from sqlalchemy import update
 
+from jobs.escalation import escalate_unread
 from jobs.onboarding import create_preentry
 from services.card_actions.handle import handle_card_action
 from services.onboarding.training_plan import NOTHING_WEAK
+from storage.action_models import Delivery
 from storage.bgcheck_models import OnboardingNotice
 from storage.models import Candidate, ScoreDimension
 from storage.runtime import Runtime
@@ -185,3 +188,28 @@ def test_with_dingtalk_preentry_the_candidate_becomes_a_pre_entry_employee_once(
 def _notice_id(runtime: Runtime, app_id: str) -> str:
     with runtime.session_factory() as s:
         return str(s.query(OnboardingNotice.id).filter_by(application_id=app_id).scalar())
+
+
+def test_the_escalation_ladder_chases_the_notice_until_it_is_acknowledged(
+    bot_runtime: Runtime, app_id: str, http: FlaskClient, hr: dict[str, str], sim: LocalHttp
+) -> None:
+    bot_runtime.settings.BGCHECK_VENDOR = "none"
+    try:
+        accept_offer(bot_runtime, http, hr, app_id)
+    finally:
+        bot_runtime.settings.BGCHECK_VENDOR = "sandbox"
+    path = f"/api/v1/hr/applications/{app_id}/onboarding"
+    assert http.put(path, headers=hr, json={"location": "总部"}).status_code == 200
+    run_jobs(bot_runtime)
+    t0 = datetime(2026, 12, 8, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))  # a Tuesday morning
+    with bot_runtime.session_factory() as s:
+        s.execute(
+            update(Delivery)
+            .where(Delivery.purpose == "onboarding_notice")
+            .values(updated_at=t0.astimezone(UTC))
+        )
+        s.commit()
+    assert escalate_unread(t0 + timedelta(hours=4)) == ["ding sent"]
+    me = headers_of(bot_runtime, cand="cand-01")
+    assert http.post("/api/v1/me/onboarding/acknowledge", headers=me).status_code == 200
+    assert escalate_unread(t0 + timedelta(hours=23)) == []  # the SMS rung is not sent
