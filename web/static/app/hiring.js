@@ -3,7 +3,8 @@
 // sent once and never shown again) and onboarding page (#/onboarding: date, place, what to
 // bring with ticks, the training plan); HR's check page with Pass / Fail / Ask
 // (#/hr/applications/{id}/background-check) and onboarding confirmation
-// (#/hr/applications/{id}/onboarding). Registered in app.js (FEATURES). Text nodes only.
+// (#/hr/applications/{id}/onboarding); the admin's training catalogue with its dry run
+// (#/admin/training-catalog). Registered in app.js (FEATURES). Text nodes only.
 
 import { addTexts, api, badge, facts, fmtTime, h, show, t, toast } from "./core.js";
 
@@ -20,7 +21,9 @@ addTexts({
     bc_pass: "背调通过", bc_fail: "背调不通过",
     obTitle: "入职通知", obDate: "入职日期", obPlace: "报到地点", obBring: "需携带材料", obTick: "已准备",
     obPlan: "培训计划", obAck: "我已知悉", obAcked: "已确认知悉", obHours: "小时", obConfirm: "确认并发送入职通知",
-    obSent: "已发送", ob_online: "线上课", ob_workshop: "工作坊", ob_mentor: "带教",
+    obSent: "已发送", tcTab: "培训课程库", tcTitle: "培训课程库（弱项 → 课程）", tcRows: "课程行（JSON）",
+    tcVersion: "版本", tcDry: "试算近期入职者", tcSave: "保存为新版本", tcSaved: "已保存", tcNoPlan: "无弱项",
+    ob_online: "线上课", ob_workshop: "工作坊", ob_mentor: "带教",
     ob_missing: "未准备", ob_submitted: "已准备", ob_approved: "已核验",
   },
   en: {
@@ -35,7 +38,10 @@ addTexts({
     bc_pass: "Passed", bc_fail: "Failed",
     obTitle: "Onboarding notice", obDate: "Join date", obPlace: "Where to report", obBring: "What to bring", obTick: "Ready",
     obPlan: "Training plan", obAck: "I have read it", obAcked: "Acknowledged", obHours: "h", obConfirm: "Confirm and send",
-    obSent: "Sent", ob_online: "Online", ob_workshop: "Workshop", ob_mentor: "Mentor",
+    obSent: "Sent", tcTab: "Training catalogue", tcTitle: "Training catalogue (weak dimension → course)",
+    tcRows: "Rows (JSON)", tcVersion: "Version", tcDry: "Dry run on recent hires", tcSave: "Save as a new version",
+    tcSaved: "Saved", tcNoPlan: "Nothing weak",
+    ob_online: "Online", ob_workshop: "Workshop", ob_mentor: "Mentor",
     ob_missing: "Missing", ob_submitted: "Ready", ob_approved: "Checked",
   },
 });
@@ -175,11 +181,52 @@ async function viewHrOnboarding(appId) {
     h("h2", {}, t("obPlan")), plan(o)));
 }
 
+// --- the admin's training catalogue ----------------------------------------------------------
+
+async function viewTrainingCatalog() {
+  const cat = await api("/admin/training-catalog");
+  const box = errorBox();
+  const rows = h("textarea", { id: "tc-rows", rows: "14", spellcheck: "false" }, JSON.stringify(cat.rows, null, 1));
+  const out = h("div", { "data-testid": "tc-dry-run" });
+  const parsed = () => { try { return JSON.parse(rows.value); } catch (err) { showErr(box, err.message); return null; } };
+  const dry = async () => {
+    const value = parsed();
+    if (!value) return;
+    try {
+      const r = await api("/admin/training-catalog/dry-run", { method: "POST", body: { rows: value } });
+      out.replaceChildren(h("ul", { class: "list" }, r.hires.map((x) => h("li", {}, `${x.candidate_name} (${x.application_id}): `,
+        x.plan.length ? x.plan.map((p) => `${p.course_title} · ${p.hours} ${t("obHours")} — ${p.reason}`).join("；") : t("tcNoPlan")))));
+      showErr(box, "");
+    } catch (err) {
+      showErr(box, err.message);
+    }
+  };
+  const save = async () => {
+    const value = parsed();
+    if (!value) return;
+    try {
+      await api("/admin/training-catalog", { method: "PUT", body: { version: cat.version, rows: value } });
+      toast(t("tcSaved"));
+      viewTrainingCatalog();
+    } catch (err) {
+      showErr(box, err.message);
+    }
+  };
+  show(t("tcTitle"), h("section", { class: "card" }, facts([[t("tcVersion"), String(cat.version)]]),
+    field("tc-rows", t("tcRows"), rows),
+    h("div", { class: "actions" },
+      h("button", { type: "button", class: "btn", onclick: dry }, t("tcDry")),
+      h("button", { type: "button", class: "btn primary", onclick: save }, t("tcSave"))),
+    box, out));
+}
+
 export function tabs(s) {
+  if (s && s.staff_id && s.staff_role === "admin") return [["#/admin/training-catalog", t("tcTab")]];
   return s && s.candidate_id ? [["#/background-check", t("bcTitle")], ["#/onboarding", t("obTitle")]] : [];
 }
 
 export const ROUTES = [
+  [/^#\/admin\/training-catalog$/, () => viewTrainingCatalog(), "staff"],
   [/^#\/background-check$/, () => viewMyCheck(), "candidate"],
   [/^#\/onboarding$/, () => viewMyOnboarding(), "candidate"],
   [/^#\/hr\/applications\/([^/?]+)\/background-check$/, (m) => viewHrCheck(decodeURIComponent(m[1])), "staff"],
