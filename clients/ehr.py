@@ -360,3 +360,29 @@ class EhrClient:
             body["signed_at"] = _aware("signed_at", signed_at)
         path = f"/offers/{quote(offer_id, safe='')}/status"
         return _entity(self._call("POST", path, json=body), "offer", path)
+
+    def post_background_check(
+        self,
+        application_id: str,
+        *,
+        step: dict[str, Any],
+        idempotency_key: str,
+    ) -> dict[str, Any]:
+        """One step of the check (`vendor`, `vendor_reference`, `consent_at`, `status`,
+        `result?`, `items?`, `decision?`, `actor_id`); return the EHR's check. No ID number."""
+        body = {**step, "idempotency_key": idempotency_key}
+        path = f"/applications/{quote(application_id, safe='')}/background-checks"
+        return _entity(self._call("POST", path, json=body), "background_check", path)
+
+    def post_onboarding(
+        self,
+        application_id: str,
+        *,
+        notice: dict[str, Any],
+        idempotency_key: str,
+    ) -> dict[str, Any]:
+        """The onboarding notice that was sent (`join_date`, `location?`, `materials?`,
+        `training_plan`, `actor_staff_id`); return the EHR's onboarding."""
+        body = {**notice, "idempotency_key": idempotency_key}
+        path = f"/applications/{quote(application_id, safe='')}/onboarding"
+        return _entity(self._call("POST", path, json=body), "onboarding", path)

@@ -9,6 +9,7 @@ from pydantic import Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from config.settings_ats import AtsSettings
+from config.settings_bgcheck import BgcheckSettings
 from config.settings_bot import BotSettings
 from config.settings_clock import ClockSettings
 from config.settings_digest import DigestSettings
@@ -73,6 +74,12 @@ DEV_DEFAULTS: dict[str, Any] = {
     "METRICS_TOKEN": "demo-metrics-token",
     # So that the walkthrough's candidate reads the feedback section (issue 21).
     "CANDIDATE_SCORE_VISIBILITY": "overall,dimensions,feedback",
+    # The background-check vendor simulator started by `make run` (issue 20).
+    "BGCHECK_VENDOR": "sandbox",
+    "BGCHECK_BASE_URL": "http://127.0.0.1:8792",
+    "BGCHECK_API_TOKEN": "demo-bgcheck-token",
+    "BGCHECK_WEBHOOK_SECRET": "demo-bgcheck-webhook-secret",
+    "PII_ENCRYPTION_KEY": "ZGVtby1waWkta2V5LWRvLW5vdC11c2UtaW4tcHJvZCE=",
 }
 
 # The development values of these secrets are public (they are in this repository), so anyone
@@ -89,6 +96,9 @@ SECRET_SETTINGS: tuple[str, ...] = (
     "EHR_API_TOKEN",
     "EHR_WEBHOOK_SECRET",
     "METRICS_TOKEN",
+    "BGCHECK_API_TOKEN",
+    "BGCHECK_WEBHOOK_SECRET",
+    "PII_ENCRYPTION_KEY",
 )
 PUBLIC_SECRET_VALUES: frozenset[str] = frozenset(
     DEV_DEFAULTS[name] for name in SECRET_SETTINGS if name in DEV_DEFAULTS
@@ -106,6 +116,7 @@ class Settings(
     ImportSettings,
     AtsSettings,
     OffersSettings,
+    BgcheckSettings,
     InsightSettings,
     OpsSettings,
     InfraSettings,
@@ -163,6 +174,7 @@ class Settings(
     @model_validator(mode="after")
     def _production_secrets(self) -> Settings:
         if self.APP_ENV is not AppEnv.PRODUCTION:
+            self.check_pii_key()
             return self
         # An unset APP_ENV lands here too: say how to run the embedded stack instead.
         hint = (
@@ -175,6 +187,13 @@ class Settings(
         if missing:
             raise ValueError(
                 "production mode needs these environment variables: " + ", ".join(missing) + hint
+            )
+        # A check stores ID-card numbers encrypted: without its key (or the vendor's URL and
+        # webhook secret) production refuses to start rather than run checks half set up.
+        missing = self.bgcheck_missing()
+        if missing:
+            raise ValueError(
+                f"BGCHECK_VENDOR={self.BGCHECK_VENDOR} in production needs: " + ", ".join(missing)
             )
         # Names only: the message reaches logs, and a real secret must never be echoed there.
         public = [name for name in SECRET_SETTINGS if getattr(self, name) in PUBLIC_SECRET_VALUES]
@@ -193,6 +212,7 @@ class Settings(
         # would leave every card without its button, so it is refused at start instead.
         if not self.MINIAPP_URL.startswith("https://"):
             raise ValueError("MINIAPP_URL must be an https:// URL in production")
+        self.check_pii_key()
         return self
 
     @property

@@ -38,6 +38,11 @@ DEFAULT_CARD_TEMPLATES: dict[str, str] = {
     "offer_reminder": "mi-offer-reminder-v1.schema",
     # Training follow-up (issue 21)
     "training_alert_hr": "mi-training-alert-hr-v1.schema",
+    # The background check (issue 20)
+    "bgcheck_consent": "mi-bgcheck-consent-v1.schema",
+    "bgcheck_review_hr": "mi-bgcheck-review-hr-v1.schema",
+    "onboarding_confirm_hr": "mi-onboarding-confirm-hr-v1.schema",
+    "onboarding_notice": "mi-onboarding-notice-v1.schema",
 }
 
 

@@ -17,11 +17,16 @@ from services.notify.catalog import OUTBOX
 from storage.outbox_dispatch import Dispatcher
 from storage.sync_models import OutboxEvent
 from storage.vocabulary import (
+    OUTBOX_BGCHECK_CONSENTED,
+    OUTBOX_BGCHECK_DECIDED,
+    OUTBOX_BGCHECK_PROGRESSED,
+    OUTBOX_BGCHECK_VENDOR_UPDATED,
     OUTBOX_BULK_DECISION_REQUESTED,
     OUTBOX_FEEDBACK_SUBMITTED,
     OUTBOX_OFFER_ANSWERED,
     OUTBOX_OFFER_APPROVAL_REQUESTED,
     OUTBOX_OFFER_SENT,
+    OUTBOX_ONBOARDING_NOTIFIED,
     OUTBOX_STAGE_CHANGED,
 )
 
@@ -47,6 +52,13 @@ OFFER_DRAFT = "jobs.offers.draft_on_stage_change"
 OFFER_WRITE_BACK = "jobs.offers.process_offer_event"
 # An approval request starts the DingTalk OA approval first when one is configured.
 OFFER_APPROVAL = "jobs.offer_approvals.request_approval"
+# The background check (jobs/bgcheck.py): created with the vendor after consent, read again on
+# a vendor webhook, and each step written to the EHR before its cards go out.
+BGCHECK_CREATE = "jobs.bgcheck.create_at_vendor"
+BGCHECK_REFRESH = "jobs.bgcheck.refresh_on_webhook"
+BGCHECK_WRITE_BACK = "jobs.bgcheck.write_back_step"
+# The onboarding notice that was sent: written to the EHR before the candidate's card.
+ONBOARDING_WRITE_BACK = "jobs.onboarding.write_back_notice"
 
 
 def _job_for(write_back: bool, calendar: bool) -> str:
@@ -61,6 +73,11 @@ OWN_JOBS: dict[str, str] = {
     OUTBOX_OFFER_SENT: OFFER_WRITE_BACK,
     OUTBOX_OFFER_ANSWERED: OFFER_WRITE_BACK,
     OUTBOX_OFFER_APPROVAL_REQUESTED: OFFER_APPROVAL,
+    OUTBOX_BGCHECK_CONSENTED: BGCHECK_CREATE,
+    OUTBOX_BGCHECK_VENDOR_UPDATED: BGCHECK_REFRESH,
+    OUTBOX_BGCHECK_PROGRESSED: BGCHECK_WRITE_BACK,
+    OUTBOX_BGCHECK_DECIDED: BGCHECK_WRITE_BACK,
+    OUTBOX_ONBOARDING_NOTIFIED: ONBOARDING_WRITE_BACK,
 }
 JOB_FOR_KIND: dict[str, str] = {
     **{

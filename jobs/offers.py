@@ -18,6 +18,7 @@ from redis.exceptions import LockError
 
 from clients.ehr import EhrClient, EhrConflict, EhrError, EhrTransientError
 from jobs import context
+from jobs.bgcheck import cancel_on_stage_change, start_for_answered_offer
 from jobs.notify import deliver_outbox_event
 from jobs.offer_approvals import poll_approvals
 from jobs.offer_signing import poll_signing
@@ -44,7 +45,8 @@ def draft_for_application(application_id: str) -> DraftResult:
 
 
 def draft_on_stage_change(outbox_id: int) -> str:
-    """An `application.stage_changed` row: draft the offer when the new stage is `offer`."""
+    """An `application.stage_changed` row: draft the offer when the new stage is `offer`; a
+    stopped application's open background check is cancelled (jobs/bgcheck.py)."""
     runtime = context.current().runtime
     with runtime.session_factory() as session:
         row = session.get(OutboxEvent, outbox_id)
@@ -53,6 +55,7 @@ def draft_on_stage_change(outbox_id: int) -> str:
     action = "skipped"
     if after.get("stage") == OFFER_STAGE and application_id:
         action = draft_for_application(application_id).action
+    cancel_on_stage_change(outbox_id)  # a stopped application's open check ends
     deliver_outbox_event(outbox_id)  # no card of its own: marks the row done
     return action
 
@@ -140,6 +143,9 @@ def sweep_offers_job() -> dict[str, int]:
 
 
 def process_offer_event(outbox_id: int) -> int:
-    """Write the offer's progress to the EHR, then deliver the row's cards."""
+    """Write the offer's progress to the EHR, then deliver the row's cards; an accepted offer
+    starts the background check (jobs/bgcheck.py)."""
     write_offer(outbox_id)
-    return deliver_outbox_event(outbox_id)
+    delivered = deliver_outbox_event(outbox_id)
+    start_for_answered_offer(outbox_id)
+    return delivered

@@ -94,4 +94,11 @@ REGISTRY: tuple[PeriodicJob, ...] = (
         every=timedelta(days=1),
         timeout_seconds=600,
     ),
+    # Background checks (issue 20): read the reports the vendor's webhooks have not settled.
+    PeriodicJob(
+        name="bgcheck-poll",
+        func="jobs.bgcheck.sweep_checks_job",
+        every=timedelta(minutes=5),
+        timeout_seconds=300,
+    ),
 )

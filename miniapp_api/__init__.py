@@ -7,6 +7,7 @@ from flask import Blueprint, Flask, Response, g, jsonify, request
 from miniapp_api import (
     context,
     routes_auth,
+    routes_bgcheck,
     routes_candidate,
     routes_digests,
     routes_hr,
@@ -14,6 +15,7 @@ from miniapp_api import (
     routes_insight,
     routes_interviewer,
     routes_offers,
+    routes_onboarding,
     routes_ops,
     routes_policies,
     routes_round_response,
@@ -40,6 +42,8 @@ def _blueprint() -> Blueprint:
         routes_digests.bp,
         routes_offers.bp,
         routes_insight.bp,
+        routes_bgcheck.bp,
+        routes_onboarding.bp,
     )
     for child in (*children, *features):
         api.register_blueprint(child)

@@ -137,7 +137,23 @@ def _children(web_port: int, sandbox_port: int, ehr_port: int, settings: Setting
                 "--push-scenario",
             ],
         ),
+        *_vendor(web, settings),
     ]
+
+
+def _vendor(web: str, settings: Settings) -> list[Child]:
+    """The background-check vendor simulator (issue 20), when checks run against it. It
+    completes each report 30 s after it is ordered; the walkthrough's 马超 (cand-13) has one
+    item to consider (employment), every other candidate is clear."""
+    if settings.BGCHECK_VENDOR != "sandbox":
+        return []
+    port = (settings.BGCHECK_BASE_URL or "").rsplit(":", 1)[-1].split("/")[0] or "8792"
+    argv = [sys.executable, "-m", "sandbox.bgcheck", "--port", port]
+    argv += ["--webhook-url", f"{web}/bgcheck/webhook", "--auto-complete-seconds", "30"]
+    argv += ["--script", "cand-13:employment=consider"]
+    argv += ["--webhook-secret", settings.require("BGCHECK_WEBHOOK_SECRET")]
+    argv += ["--api-token", settings.require("BGCHECK_API_TOKEN")]
+    return [Child("bgcheck-vendor", argv)]
 
 
 def _shown(url: str | None) -> str:
@@ -162,6 +178,7 @@ My Interviews is running (development mode). Ctrl-C stops everything.
   mini-app API (OpenAPI)      {base}/api/v1/openapi.json
   DingTalk sandbox            http://127.0.0.1:{sandbox_port}   inbox: /_sim/inbox
   demo EHR                    http://127.0.0.1:{ehr_port}   write-backs: /_demo/decisions
+  background-check vendor     {settings.BGCHECK_BASE_URL or "(off)"}   checks: /_vendor/checks
   database {_external("DATABASE_URL")}         {_shown(settings.DATABASE_URL)}
   redis {_external("REDIS_URL")}            {_shown(settings.REDIS_URL)}
   worker, scheduler, listener python -m jobs.worker | jobs.scheduler | bot.listener

@@ -47,6 +47,10 @@ def rounds_sweep_command(now: datetime | None = None) -> str:
     return f"APP_ENV=development .venv/bin/flask --app wsgi reminders sweep --now {at}"
 
 
+# The background-check vendor simulator `make run` starts (BGCHECK_BASE_URL's development value).
+BGCHECK_VENDOR_URL = "http://127.0.0.1:8792"
+
+
 def walkthrough_banner(web_port: int, sandbox_port: int, ehr_port: int) -> str:
     """Return the walkthrough as plain text with the URLs of the given ports."""
     sandbox = f"http://127.0.0.1:{sandbox_port}"
@@ -139,5 +143,18 @@ Walkthrough (ten minutes, any browser; docs/walkthrough.md has the details):
        curl -X POST {ehr}/_demo/history
        {app}#/hr/positions/pos-store-night-2025/validity
        {app}#/hr/applications/hist-app-005/insight
+  16. After the offer (step 13's 马超 accepted): his chat has 背景调查授权; on the consent page
+     he reads the items and the consent, enters an ID-card number (the sample
+     11010519491231002X) and a previous employer, and agrees. The vendor simulator completes
+     the check 30 s later with one item to consider (工作经历核验): 孙丽 gets 背景调查待确认
+     (通过 / 不通过 / 请候选人说明) and presses 通过, then 确认并发送入职通知 on 入职安排待确认;
+     马超 gets 入职通知 and reads the onboarding page (date, place, what to bring, the training
+     plan). The vendor saw the number (masked here), the EHR each step, never the number:
+       {inbox}cand_13
+       {app}#/background-check
+       {BGCHECK_VENDOR_URL}/_vendor/checks
+       {inbox}hr_sunli
+       {app}#/onboarding
+       {ehr}/_demo/hiring
   The HR side of the page: {app} -> pick 李娜 (hr_lina).
 """

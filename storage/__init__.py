@@ -3,6 +3,7 @@
 from storage import (
     action_models,
     attention_models,
+    bgcheck_models,
     import_models,
     insight_models,
     models,
@@ -24,6 +25,7 @@ __all__ = [
     "DatabaseNotMigrated",
     "action_models",
     "attention_models",
+    "bgcheck_models",
     "check_migrated",
     "import_models",
     "insight_models",

@@ -155,6 +155,21 @@ OUTBOX_TRAINING_ALERT: Final = "training.alert_due"
 # of a double click.
 OUTBOX_TRAINING_ANSWERED: Final = "training.answered"
 
+# The background check (issue 20): the candidate is asked for consent (card); consent given (a
+# job creates the check with the vendor); the vendor said something changed (a job reads the
+# report); each step for the EHR (written back); a check to consider (HR owners' card) and
+# HR's decision on it (written back, every HR copy updated).
+OUTBOX_BGCHECK_CONSENT_REQUESTED: Final = "bgcheck.consent_requested"
+OUTBOX_BGCHECK_CONSENTED: Final = "bgcheck.consented"
+OUTBOX_BGCHECK_VENDOR_UPDATED: Final = "bgcheck.vendor_updated"
+OUTBOX_BGCHECK_PROGRESSED: Final = "bgcheck.progressed"
+OUTBOX_BGCHECK_REVIEW_REQUESTED: Final = "bgcheck.review_requested"
+OUTBOX_BGCHECK_DECIDED: Final = "bgcheck.decided"
+# The onboarding notice: due (HR owners confirm date and place), and sent (written back to the
+# EHR, then the candidate's 入职通知 card).
+OUTBOX_ONBOARDING_PLANNED: Final = "onboarding.planned"
+OUTBOX_ONBOARDING_NOTIFIED: Final = "onboarding.notified"
+
 OUTBOX_KINDS: Final = (
     OUTBOX_SCORE_PUBLISHED,
     OUTBOX_SCORE_REVISED,
@@ -193,4 +208,12 @@ OUTBOX_KINDS: Final = (
     OUTBOX_OFFER_REMINDER,
     OUTBOX_TRAINING_ALERT,
     OUTBOX_TRAINING_ANSWERED,
+    OUTBOX_BGCHECK_CONSENT_REQUESTED,
+    OUTBOX_BGCHECK_CONSENTED,
+    OUTBOX_BGCHECK_VENDOR_UPDATED,
+    OUTBOX_BGCHECK_PROGRESSED,
+    OUTBOX_BGCHECK_REVIEW_REQUESTED,
+    OUTBOX_BGCHECK_DECIDED,
+    OUTBOX_ONBOARDING_PLANNED,
+    OUTBOX_ONBOARDING_NOTIFIED,
 )

@@ -20,6 +20,7 @@ from miniapp_api import init_app as init_miniapp_api
 from storage.outbox_dispatch import install_outbox_dispatch
 from storage.runtime import Runtime, build_runtime
 from web import errors, h5, health, input_guard, metrics
+from web.bgcheck_webhook import bp as bgcheck_webhook_bp
 from web.cli_digests import digests as digests_cli
 from web.cli_digests import escalation as escalation_cli
 from web.cli_dingtalk import dingtalk as dingtalk_cli
@@ -72,6 +73,7 @@ def create_app(
     app.register_blueprint(health.bp)
     app.register_blueprint(metrics.bp)
     app.register_blueprint(ehr_webhook_bp)
+    app.register_blueprint(bgcheck_webhook_bp)
     app.register_blueprint(h5.bp)
     app.cli.add_command(ehr_cli)
     app.cli.add_command(dingtalk_cli)

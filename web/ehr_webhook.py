@@ -25,23 +25,29 @@ def verify_signature(
     body: bytes,
     now: datetime,
     tolerance_seconds: int,
+    header: str = "X-EHR",
 ) -> None:
-    """Raise Unauthenticated unless the headers sign `body` with `secret` within the window."""
+    """Raise Unauthenticated unless the headers sign `body` with `secret` within the window.
+
+    `header` names the sender's pair (`X-EHR-Timestamp`/`-Signature`; the background-check
+    vendor's `X-Bgcheck-...` are signed the same way)."""
     if not timestamp or not signature:
-        raise Unauthenticated("X-EHR-Timestamp and X-EHR-Signature are required", code="unsigned")
+        raise Unauthenticated(
+            f"{header}-Timestamp and {header}-Signature are required", code="unsigned"
+        )
     seconds = ascii_int(timestamp, max_digits=12)
     if seconds is None:
-        raise Unauthenticated("X-EHR-Timestamp must be Unix seconds", code="bad_timestamp")
+        raise Unauthenticated(f"{header}-Timestamp must be Unix seconds", code="bad_timestamp")
     if abs(now.timestamp() - seconds) > tolerance_seconds:
         raise Unauthenticated(
-            f"X-EHR-Timestamp is more than {tolerance_seconds} s from the server's clock",
+            f"{header}-Timestamp is more than {tolerance_seconds} s from the server's clock",
             code="timestamp_out_of_window",
         )
     expected = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
     if not hmac.compare_digest(
         (SIGNATURE_PREFIX + expected.hexdigest()).encode(), signature.strip().encode()
     ):
-        raise Unauthenticated("X-EHR-Signature does not match", code="bad_signature")
+        raise Unauthenticated(f"{header}-Signature does not match", code="bad_signature")
 
 
 @bp.post("/ehr/events")

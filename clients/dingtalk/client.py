@@ -17,6 +17,7 @@ from clients.dingtalk.errors import (
     DingTalkTokenInvalid,
 )
 from clients.dingtalk.esign import EsignApi, SigningSpec
+from clients.dingtalk.hrm import API_PREENTRY, HrmApi
 from clients.dingtalk.oapi import DingTalkUser, Oapi, SendResult
 from clients.dingtalk.openapi import CardDelivery, OpenApi, RobotSendResult
 from clients.dingtalk.ratelimit import RateLimiter
@@ -44,6 +45,7 @@ class DingTalkClient:
         ats: AtsApi | None = None,
         workflow: WorkflowApi | None = None,
         esign: EsignApi | None = None,
+        hrm: HrmApi | None = None,
         throttle_retries: int = 10,
     ) -> None:
         self._openapi = openapi
@@ -58,6 +60,7 @@ class DingTalkClient:
         self._ats = ats
         self._workflow = workflow
         self._esign = esign
+        self._hrm = hrm
 
     def _call(self, api: str, fn: Callable[[str], T]) -> T:
         refreshed = False
@@ -126,6 +129,19 @@ class DingTalkClient:
     def signing_status(self, task_id: str) -> int:
         api = self._esign_api()
         return self._call("esign/signTasks", lambda t: api.flow_status(t, task_id))
+
+    def add_preentry(self, *, name: str, mobile: str, pre_entry_ms: int) -> str:
+        """智能人事's pre-entry record (待入职) of a new hire; return its temporary user id."""
+        hrm = self._hrm
+        if hrm is None:
+            raise DingTalkError("this client was built without the HR API", api=API_PREENTRY)
+        agent = int(self._agent_id)
+        return self._call(
+            API_PREENTRY,
+            lambda t: hrm.add_preentry(
+                t, name=name, mobile=mobile, pre_entry_ms=pre_entry_ms, agent_id=agent
+            ),
+        )
 
     def access_token(self) -> str:
         return self._tokens.get()
@@ -242,4 +258,5 @@ def make_dingtalk_client(settings: Settings, redis: Redis) -> DingTalkClient:
         esign=EsignApi(
             settings.DINGTALK_API_BASE, timeout_seconds=settings.DINGTALK_TIMEOUT_SECONDS
         ),
+        hrm=HrmApi(settings.DINGTALK_API_BASE, timeout_seconds=settings.DINGTALK_TIMEOUT_SECONDS),
     )

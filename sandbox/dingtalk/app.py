@@ -15,6 +15,7 @@ from sandbox.dingtalk import (
     control,
     cors,
     esign,
+    hrm,
     inbox,
     notices,
     reach,
@@ -38,7 +39,20 @@ def create_app(
     app[HUB_KEY] = StreamHub(sim)
     app.router.add_post("/v1.0/gateway/connections/open", open_connection)
     app.router.add_get("/connect", connect)
-    modules = [auth, cards, chat, notices, calendar, reach, ats, workflow, esign, control, inbox]
+    modules = [
+        auth,
+        cards,
+        chat,
+        notices,
+        calendar,
+        reach,
+        ats,
+        workflow,
+        esign,
+        hrm,
+        control,
+        inbox,
+    ]
     for module in [*modules, cors]:
         module.add_routes(app)
     app.on_shutdown.append(_close_streams)

@@ -17,7 +17,7 @@ from typing import Any
 from aiohttp import ClientSession, ClientTimeout, web
 
 from sandbox.ehr import events as ev
-from sandbox.ehr import offers, rounds
+from sandbox.ehr import hiring, offers, rounds
 
 log = logging.getLogger("sandbox.ehr")
 ADVANCE = {
@@ -43,6 +43,10 @@ class EhrState:
     # Contract v1.1 offers (sandbox/ehr/offers.py) and every write-back that changed one.
     offers: dict[str, dict[str, Any]] = field(default_factory=dict)
     offer_log: list[dict[str, Any]] = field(default_factory=list)
+    # Contract v1.1 background checks and onboarding notices (sandbox/ehr/hiring.py).
+    background_checks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    onboardings: dict[str, dict[str, Any]] = field(default_factory=dict)
+    hiring_log: list[dict[str, Any]] = field(default_factory=list)
     seq: int = 0
     batch_seq: int = 0  # candidates made by POST /_demo/batch so far
 
@@ -272,6 +276,21 @@ async def offer_status(request: web.Request) -> web.Response:
     return await _write_back(request, offers.offer_status, request.match_info["offer_id"])
 
 
+async def background_check(request: web.Request) -> web.Response:
+    return await _write_back(request, hiring.background_check, request.match_info["app_id"])
+
+
+async def onboarding(request: web.Request) -> web.Response:
+    return await _write_back(request, hiring.onboarding, request.match_info["app_id"])
+
+
+async def demo_hiring(request: web.Request) -> web.Response:
+    state = request.app[STATE_KEY]
+    checks = list(state.background_checks.values())
+    body = {"background_checks": checks, "onboardings": list(state.onboardings.values())}
+    return web.json_response({**body, "log": state.hiring_log})
+
+
 async def demo_offers(request: web.Request) -> web.Response:
     state = request.app[STATE_KEY]
     return web.json_response({"offers": list(state.offers.values()), "log": state.offer_log})
@@ -350,6 +369,10 @@ def create_app(state: EhrState, org_path: str) -> web.Application:
     app.router.add_post("/applications/{app_id}/offers", create_offer)
     app.router.add_post("/offers/{offer_id}/status", offer_status)
     app.router.add_get("/_demo/offers", demo_offers)
+    # Contract v1.1: the background check and the onboarding notice (sandbox/ehr/hiring.py).
+    app.router.add_post("/applications/{app_id}/background-checks", background_check)
+    app.router.add_post("/applications/{app_id}/onboarding", onboarding)
+    app.router.add_get("/_demo/hiring", demo_hiring)
     app.router.add_post("/_demo/scenario", demo_scenario)
     app.router.add_post("/_demo/history", demo_history)
     app.router.add_post("/_demo/events", demo_events)

@@ -20,6 +20,7 @@ from sqlalchemy import ColumnElement, false, or_, select
 from sqlalchemy.orm import Session
 
 from services.access.visibility import STAFF, Viewer, get_application_for_viewer
+from services.bgcheck import actions as bgcheck_actions
 from services.card_actions.click import (
     EXTRA_LABELS,
     MAX_PARAM_CHARS,
@@ -40,6 +41,7 @@ from services.interviewers import actions as interviewer_actions
 from services.invitations import actions as invitation_actions
 from services.notify.policy import NotifyPolicy
 from services.offers import actions as offer_actions
+from services.onboarding import actions as onboarding_actions
 from services.rounds import actions as round_actions
 from storage.action_models import Decision, Delivery
 from storage.db import unit_of_work
@@ -200,6 +202,12 @@ HANDLERS: dict[str, Callable[[Session, Click], CardActionResult]] = {
     "training_coaching": training_cards.add_coaching,
     "training_extend": training_cards.extend_due_date,
     "training_note": training_cards.add_note,
+    # --- the background check (services/bgcheck/): HR's Pass / Fail / Ask the candidate ---
+    "bgcheck_pass": bgcheck_actions.pass_on_card,
+    "bgcheck_fail": bgcheck_actions.fail_on_card,
+    "bgcheck_ask": bgcheck_actions.ask_on_card,
+    # --- the onboarding notice (services/onboarding/): HR confirms date and place ---
+    "onboarding_confirm": onboarding_actions.confirm_on_card,
     # --- end ---
 }
 

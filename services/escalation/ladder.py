@@ -23,6 +23,7 @@ from services.escalation.reads import read_tracks
 from services.notify.catalog import CARDS
 from services.notify.recipients import hr_owner_recipients
 from storage.action_models import Delivery
+from storage.bgcheck_models import OnboardingNotice
 from storage.db import unit_of_work
 from storage.models import Application, Candidate, Interview, Position
 from storage.offer_models import Offer
@@ -90,6 +91,9 @@ def _acted(session: Session, message: Delivery) -> bool:
         return offer is None or offer.status != "sent"
     event = session.get(OutboxEvent, message.outbox_id) if message.outbox_id else None
     payload = (event.payload or {}) if event else {}
+    if message.purpose == "onboarding_notice":  # read (我已知悉) or no longer sent
+        notice = session.get(OnboardingNotice, str(payload.get("notice_id") or ""))
+        return notice is None or notice.status != "notified" or notice.acknowledged_at is not None
     interview_id = (
         event.entity_id if event is not None and event.entity_kind == "interview" else None
     ) or payload.get("interview_id")

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
+from services.bgcheck import cards as bgcheck_cards
 from services.clock import cards as clock_cards
 from services.clock import manual_reminder
 from services.decisions import cards as decision_cards
@@ -25,8 +26,15 @@ from services.invitations import cards as invitation_cards
 from services.notify import score_cards
 from services.notify.base import Content, Planner
 from services.offers import cards as offer_cards
+from services.onboarding import cards as onboarding_cards
 from services.rounds import cards as round_cards
 from storage.vocabulary import (
+    OUTBOX_BGCHECK_CONSENT_REQUESTED,
+    OUTBOX_BGCHECK_CONSENTED,
+    OUTBOX_BGCHECK_DECIDED,
+    OUTBOX_BGCHECK_PROGRESSED,
+    OUTBOX_BGCHECK_REVIEW_REQUESTED,
+    OUTBOX_BGCHECK_VENDOR_UPDATED,
     OUTBOX_BRIEFING_DUE,
     OUTBOX_BULK_DECISION_REQUESTED,
     OUTBOX_DEADLINE_EXTENDED,
@@ -52,6 +60,8 @@ from storage.vocabulary import (
     OUTBOX_OFFER_DRAFTED,
     OUTBOX_OFFER_REMINDER,
     OUTBOX_OFFER_SENT,
+    OUTBOX_ONBOARDING_NOTIFIED,
+    OUTBOX_ONBOARDING_PLANNED,
     OUTBOX_REMINDER_DUE,
     OUTBOX_REQUIREMENT_REVIEWED,
     OUTBOX_REQUIREMENT_STATUS_CHANGED,
@@ -141,6 +151,20 @@ OUTBOX: Final[dict[str, Handling]] = {
     OUTBOX_OFFER_SENT: Handling(offer_cards.plan_offer_progress),
     OUTBOX_OFFER_ANSWERED: Handling(offer_cards.plan_offer_progress),
     OUTBOX_OFFER_REMINDER: Handling(offer_cards.plan_offer_reminder),
+    # --- The background check (services/bgcheck/): consent, the vendor's creation and report
+    # and each step's write-back are routed to jobs/bgcheck.py by jobs/dispatch.py (OWN_JOBS);
+    # they have no card of their own. A check to consider asks the HR owners; their decision
+    # updates every copy. ---
+    OUTBOX_BGCHECK_CONSENT_REQUESTED: Handling(bgcheck_cards.plan_consent_requested),
+    OUTBOX_BGCHECK_CONSENTED: RECORD_ONLY,
+    OUTBOX_BGCHECK_VENDOR_UPDATED: RECORD_ONLY,
+    OUTBOX_BGCHECK_PROGRESSED: RECORD_ONLY,
+    OUTBOX_BGCHECK_REVIEW_REQUESTED: Handling(bgcheck_cards.plan_review),
+    OUTBOX_BGCHECK_DECIDED: Handling(bgcheck_cards.plan_decided),
+    # The onboarding notice (services/onboarding/): due (HR owners confirm), and sent (written
+    # to the EHR by jobs/bgcheck.py first, then the candidate's 入职通知).
+    OUTBOX_ONBOARDING_PLANNED: Handling(onboarding_cards.plan_onboarding_cards),
+    OUTBOX_ONBOARDING_NOTIFIED: Handling(onboarding_cards.plan_onboarding_cards),
     # --- Training follow-up (services/insight/): the alert, and HR's answers as the record ---
     OUTBOX_TRAINING_ALERT: Handling(training_cards.plan_training_alert),
     OUTBOX_TRAINING_ANSWERED: RECORD_ONLY,
@@ -186,6 +210,11 @@ CARDS: Final[dict[str, CardKind]] = {
     "offer_approval_manager": CardKind(offer_cards.build_approval_card, "录用意向待审批"),
     "offer_candidate": CardKind(offer_cards.build_offer_candidate_card, "您收到一份录用意向"),
     "offer_reminder": CardKind(offer_cards.build_offer_reminder_card, "录用意向即将过期"),
+    # --- The background check (services/bgcheck/) ---
+    "bgcheck_consent": CardKind(bgcheck_cards.build_consent_card, "背景调查授权"),
+    "bgcheck_review_hr": CardKind(bgcheck_cards.build_review_card, "背景调查待确认"),
+    "onboarding_confirm_hr": CardKind(onboarding_cards.build_confirm_card, "入职安排待确认"),
+    "onboarding_notice": CardKind(onboarding_cards.build_notice_card, "入职通知"),
     # --- Training follow-up (services/insight/) ---
     "training_alert_hr": CardKind(training_cards.build_training_alert_card, "新员工培训预警"),
 }

@@ -88,7 +88,15 @@ def _worker_env(settings: Settings) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def stack(database_url: str, redis_url: str, engine: Engine) -> Iterator[Stack]:
+def stack_overrides() -> dict[str, object]:
+    """Settings a module adds to its stack's (a module overrides this fixture)."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def stack(
+    database_url: str, redis_url: str, engine: Engine, stack_overrides: dict[str, object]
+) -> Iterator[Stack]:
     """Everything `make run` starts, on free ports, with the demo scenario pushed and delivered."""
     OUTPUT.mkdir(parents=True, exist_ok=True)
     web_port = free_port()
@@ -108,6 +116,7 @@ def stack(database_url: str, redis_url: str, engine: Engine) -> Iterator[Stack]:
             DINGTALK_OAPI_BASE=sandbox,
             EHR_BASE_URL=ehr,
             MINIAPP_URL=f"{web}/app/",
+            **stack_overrides,
         )
         _empty_tables(engine)
         redis = make_redis(settings.require("REDIS_URL"))

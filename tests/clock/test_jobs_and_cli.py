@@ -23,6 +23,7 @@ CLOCK_JOBS = {
     "escalation-sweep": "jobs.escalation.escalate_unread_job",
     "offer-sweep": "jobs.offers.sweep_offers_job",
     "training-followup": "jobs.clock.sweep_training_followup_job",
+    "bgcheck-poll": "jobs.bgcheck.sweep_checks_job",
 }
 
 

@@ -96,7 +96,7 @@ def test_outbox_kinds_are_each_named_once() -> None:
         for name, value in vars(v).items()
         if name.startswith("OUTBOX_") and name != "OUTBOX_KINDS"
     }
-    assert len(set(v.OUTBOX_KINDS)) == len(v.OUTBOX_KINDS) == 37
+    assert len(set(v.OUTBOX_KINDS)) == len(v.OUTBOX_KINDS) == 45
     assert named == set(v.OUTBOX_KINDS)
 
 

@@ -16,8 +16,9 @@ import * as timeline from "./timeline.js";
 import * as imports from "./imports.js";
 import * as offers from "./offers.js";
 import * as insight from "./insight.js";
+import * as hiring from "./hiring.js";
 
-const FEATURES = [rounds, interviewer, ops, imports, offers, insight];
+const FEATURES = [rounds, interviewer, ops, imports, offers, insight, hiring];
 
 async function loginWithCode(authCode) {
   const data = await api("/auth/dingtalk", { method: "POST", body: { auth_code: authCode }, auth: false });

@@ -1,0 +1,1 @@
+"""A background-check vendor simulator with a Checkr-like API (issue 20)."""

@@ -1,0 +1,1 @@
+"""The background check after an accepted offer (issue 20): consent, vendor, HR's decision."""
