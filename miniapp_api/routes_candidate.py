@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from flask import Blueprint
 
 from miniapp_api import context as c
-from miniapp_api.schemas import CandidateInterviewList, CandidateReportAnswer
+from miniapp_api.schemas import CandidateInterviewList
+from miniapp_api.schemas_feedback import CandidateReportAnswer
 from miniapp_api.spec import Answer, answer, endpoint
 from services.access.visibility import require_candidate
 from services.views import candidate as candidate_views

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, RootModel, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
 
 class Model(BaseModel):
@@ -113,25 +113,7 @@ class ProgressStep(Model):
     state: Literal["done", "current", "upcoming", "stopped"]
 
 
-class FeedbackLine(Model):
-    key: str
-    label: str
-    text: str
-
-
-class FitLine(Model):
-    key: str
-    label: str
-    level: Literal["below", "meets", "above"]
-    text: str
-
-
-class CandidateFeedback(Model):
-    strengths: list[FeedbackLine]
-    work_on: list[FeedbackLine] = Field(description="weak dimensions, each with a suggestion")
-    fit_summary: str = Field(description="the fit with the position in words, never thresholds")
-    fit: list[FitLine]
-    growth: list[FeedbackLine]
+# --- HR ----------------------------------------------------------------------------------------
 
 
 class CandidateReport(Model):
@@ -139,20 +121,6 @@ class CandidateReport(Model):
     stage: Labelled
     score: CandidateScore | None = Field(description="null until a score is published")
     progress: list[ProgressStep]
-
-
-class CandidateReportWithFeedback(CandidateReport):
-    feedback: CandidateFeedback | None = Field(
-        description="when CANDIDATE_SCORE_VISIBILITY includes feedback (else the key is absent);"
-        " null until a score is published"
-    )
-
-
-class CandidateReportAnswer(RootModel[CandidateReportWithFeedback | CandidateReport]):
-    """The report: with the `feedback` section when the visibility policy includes it."""
-
-
-# --- HR ----------------------------------------------------------------------------------------
 
 
 class PositionSummary(Model):

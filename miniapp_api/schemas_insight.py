@@ -7,7 +7,8 @@ from typing import Literal
 
 from pydantic import ConfigDict, Field, model_validator
 
-from miniapp_api.schemas import CandidateFeedback, Model
+from miniapp_api.schemas import Model
+from miniapp_api.schemas_feedback import CandidateFeedback
 
 # --- feedback catalogue and HR's preview --------------------------------------------------------
 

@@ -13,12 +13,10 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal, NamedTuple, NotRequired
 
 from pydantic import (
-    AfterValidator,
     AwareDatetime,
     ConfigDict,
     Field,
     Strict,
-    StringConstraints,
     TypeAdapter,
     ValidationError,
     with_config,
@@ -27,113 +25,33 @@ from pydantic import (
 # pydantic needs typing_extensions' TypedDict before Python 3.12.
 from typing_extensions import TypedDict
 
+from services.ehr.contract_types import (
+    CommentItem,
+    Dimension,
+    EntityId,
+    FieldSpec,
+    IdList,
+    Names,
+    Percent,
+    Rating,
+    RequirementItem,
+    Version,
+    _one_of,
+    _opt,
+    _text,
+)
 from storage.models import (
     APPLICATION_STAGES,
     EDUCATION_LEVELS,
     FEEDBACK_RESULTS,
     INTERVIEW_KINDS,
     INTERVIEW_STATUSES,
-    REQUIREMENT_STATUSES,
     SCORE_STATUSES,
     STAFF_ROLES,
 )
 
 MAX_BATCH_EVENTS = 500
 EVENT_OPERATIONS = ("upserted", "deleted")
-
-
-def _no_nul(value: str) -> str:
-    # PostgreSQL text cannot hold NUL; one such string would fail the whole batch's transaction.
-    if "\x00" in value:
-        raise ValueError("must not contain NUL characters")
-    return value
-
-
-def _text(max_length: int, *, min_length: int = 0) -> Any:
-    return Annotated[
-        str,
-        Strict(),
-        StringConstraints(min_length=min_length, max_length=max_length),
-        AfterValidator(_no_nul),
-    ]
-
-
-def _one_of(values: tuple[str, ...]) -> Any:
-    return Literal[values]
-
-
-EntityId = _text(64, min_length=1)
-Version = Annotated[int, Strict(), Field(ge=0, le=2**31 - 1)]
-Number = Annotated[float, Field(ge=0, le=1_000_000, allow_inf_nan=False)]
-Percent = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)]
-Names = Annotated[list[_text(200)], Field(max_length=50)]  # type: ignore[misc,valid-type]
-IdList = Annotated[list[_text(64, min_length=1)], Field(max_length=500)]  # type: ignore[misc,valid-type]
-
-
-# Items of a list field validate to plain dicts, keys they do not know dropped: the sync stores
-# them as rows as they are, with nothing to convert.
-@with_config(ConfigDict(extra="ignore"))
-class RequirementItem(TypedDict):
-    key: _text(64, min_length=1)  # type: ignore[valid-type]
-    label: _text(200)  # type: ignore[valid-type]
-    status: _one_of(REQUIREMENT_STATUSES)  # type: ignore[valid-type]
-
-
-@with_config(ConfigDict(extra="ignore"))
-class DimensionItem(TypedDict):
-    key: _text(64, min_length=1)  # type: ignore[valid-type]
-    label: _text(200)  # type: ignore[valid-type]
-    score: Number
-    max_score: Annotated[float, Field(gt=0, le=1_000_000, allow_inf_nan=False)]
-    weight: NotRequired[Number | None]  # missing means None (`_dimension`)
-
-
-def _dimension(item: DimensionItem) -> DimensionItem:
-    # The rules a dimension's field types cannot say; run by pydantic after the fields'.
-    item.setdefault("weight", None)
-    if item["score"] > item["max_score"]:
-        raise ValueError("score must not exceed max_score")
-    return item
-
-
-Dimension = Annotated[DimensionItem, AfterValidator(_dimension)]
-
-
-@with_config(ConfigDict(extra="ignore"))
-class CommentItem(TypedDict):
-    author: _text(200)  # type: ignore[valid-type]
-    text: _text(20_000)  # type: ignore[valid-type]
-
-
-@with_config(ConfigDict(extra="ignore"))
-class RatingItem(TypedDict):
-    key: _text(64, min_length=1)  # type: ignore[valid-type]
-    label: _text(200)  # type: ignore[valid-type]
-    score: Number
-    max_score: Annotated[float, Field(gt=0, le=1_000_000, allow_inf_nan=False)]
-
-
-def _rating(item: RatingItem) -> RatingItem:
-    if item["score"] > item["max_score"]:
-        raise ValueError("score must not exceed max_score")
-    return item
-
-
-Rating = Annotated[RatingItem, AfterValidator(_rating)]
-
-
-@dataclass(frozen=True)
-class FieldSpec:
-    """One `data` field of an entity kind: its type, and whether the contract marks it `?`."""
-
-    annotation: Any
-    required: bool = True
-    # Lists whose items must be unique, by this key ("" = the item itself).
-    unique_by: str | None = None
-
-
-def _opt(annotation: Any) -> FieldSpec:
-    return FieldSpec(annotation, required=False)
 
 
 # Contract section 2, field by field (besides `id` and `version`, which every kind has).

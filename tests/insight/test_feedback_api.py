@@ -137,7 +137,7 @@ def test_no_score_yet_gives_a_null_section(feedback_client: FlaskClient, session
 def test_the_report_with_feedback_serializes_as_its_documented_model(
     world: World, session: Session
 ) -> None:
-    from miniapp_api.schemas import CandidateReportAnswer, CandidateReportWithFeedback
+    from miniapp_api.schemas_feedback import CandidateReportAnswer, CandidateReportWithFeedback
     from miniapp_api.spec import answer
     from services.access.sessions import verify_session_token
     from services.views import candidate as cv
