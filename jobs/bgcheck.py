@@ -18,8 +18,8 @@ from typing import Any
 from redis.exceptions import LockError
 
 from clients.bgcheck import BgcheckClient, BgcheckError, BgcheckTransientError
-from clients.ehr import EhrClient, EhrConflict, EhrError, EhrTransientError
 from jobs import context
+from jobs.ehr_write import write_to_ehr
 from jobs.notify import deliver_outbox_event
 from services.bgcheck import vendor as vd
 from services.bgcheck.candidate import start_check
@@ -169,18 +169,10 @@ def write_back_step(outbox_id: int) -> str:
     found, state = _ehr_step(outbox_id), "skipped"
     if found is not None:
         application_id, step, key = found
-        ehr = EhrClient.from_settings(runtime.settings)
-        try:
-            ehr.post_background_check(application_id, step=step, idempotency_key=key)
-            state = "written"
-        except EhrTransientError:
-            raise
-        except EhrConflict:
-            state = "conflict"
-        except EhrError as exc:
-            state = f"failed {type(exc).__name__}"
-        finally:
-            ehr.close()
+        state = write_to_ehr(
+            runtime.settings,
+            lambda ehr: ehr.post_background_check(application_id, step=step, idempotency_key=key),
+        )
         log.info("background check write-back %s", state, extra={"ctx": {"outbox_id": outbox_id}})
     deliver_outbox_event(outbox_id)
     return state

@@ -7,8 +7,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from clients.ehr import EhrClient, EhrConflict, EhrError, EhrTransientError
 from jobs import context
+from jobs.ehr_write import write_to_ehr
 from jobs.notify import deliver_outbox_event
 from services.onboarding.notice import preentry_request, record_preentry
 from storage.bgcheck_models import OnboardingNotice
@@ -41,18 +41,10 @@ def write_back_notice(outbox_id: int) -> str:
     found, state = _notice_body(outbox_id), "skipped"
     if found is not None:
         application_id, body, key = found
-        ehr = EhrClient.from_settings(runtime.settings)
-        try:
-            ehr.post_onboarding(application_id, notice=body, idempotency_key=key)
-            state = "written"
-        except EhrTransientError:
-            raise
-        except EhrConflict:
-            state = "conflict"
-        except EhrError as exc:
-            state = f"failed {type(exc).__name__}"
-        finally:
-            ehr.close()
+        state = write_to_ehr(
+            runtime.settings,
+            lambda ehr: ehr.post_onboarding(application_id, notice=body, idempotency_key=key),
+        )
         log.info("onboarding write-back %s", state, extra={"ctx": {"outbox_id": outbox_id}})
     if found is not None and runtime.settings.DINGTALK_PREENTRY:
         create_preentry(str(_payload_notice(outbox_id)))
