@@ -257,7 +257,33 @@ def _digest_click(
     )
 
 
-def handle_card_action(  # noqa: PLR0911 (one early route per kind of clicker)
+def _staff_click(
+    session: Session,
+    handler: Callable[[Session, Click], CardActionResult],
+    *,
+    track: str,
+    user_id: str,
+    params: dict[str, Any],
+    now: datetime,
+    lang: str,
+) -> CardActionResult:
+    """An HR button: the clicker's scope is checked on the card's application, then acted on."""
+    try:
+        click = _click(session, out_track_id=track, user_id=user_id, params=params, now=now)
+        return handler(session, Click(**{**click.__dict__, "lang": lang}))
+    except (NotFound, Forbidden):
+        session.rollback()
+        return notice("not_permitted", "notice_not_permitted", lang)
+    except InvalidInput:
+        session.rollback()
+        return notice("invalid", "notice_invalid", lang)
+    except DomainError as exc:  # Conflict: the card stays as it is, the clicker is told why
+        session.rollback()
+        key = f"notice_{exc.code}"
+        return notice("refused", key if key in EXTRA_LABELS else "notice_refused", lang)
+
+
+def handle_card_action(
     session: Session,
     *,
     out_track_id: str,
@@ -270,27 +296,22 @@ def handle_card_action(  # noqa: PLR0911 (one early route per kind of clicker)
 ) -> CardActionResult:
     """Act on one card click by `user_id` and return the card state to answer DingTalk with.
 
-    `policy` (the company's notification policy) is needed by the digest card's buttons only.
+    One route per kind of clicker; `policy` (the company's notification policy) is needed by
+    the digest card's buttons only.
     """
+    track = out_track_id[:MAX_PARAM_CHARS]
     if action in DIGEST_ACTIONS:
         return _digest_click(
-            session,
-            action,
-            out_track_id=out_track_id[:MAX_PARAM_CHARS],
-            user_id=user_id,
-            now=now,
-            lang=lang,
-            policy=policy,
+            session, action, out_track_id=track, user_id=user_id, now=now, lang=lang, policy=policy
         )
     if action in CANDIDATE_HANDLERS:  # the candidate's buttons (services/invitations/)
-        track = out_track_id[:MAX_PARAM_CHARS]
         return CANDIDATE_HANDLERS[action](
             session, out_track_id=track, user_id=user_id, params=params, now=now, lang=lang
         )
     if action in INTERVIEWER_HANDLERS:  # the interviewer's buttons (services/interviewers/)
         return INTERVIEWER_HANDLERS[action](
             session,
-            out_track_id=out_track_id[:MAX_PARAM_CHARS],
+            out_track_id=track,
             user_id=user_id,
             action=action,
             params=params,
@@ -300,23 +321,6 @@ def handle_card_action(  # noqa: PLR0911 (one early route per kind of clicker)
     handler = HANDLERS.get(action)
     if handler is None:
         return notice("invalid", "notice_invalid", lang)
-    try:
-        click = _click(
-            session,
-            out_track_id=out_track_id[:MAX_PARAM_CHARS],
-            user_id=user_id,
-            params=params,
-            now=now,
-        )
-        click = Click(**{**click.__dict__, "lang": lang})
-        return handler(session, click)
-    except (NotFound, Forbidden):
-        session.rollback()
-        return notice("not_permitted", "notice_not_permitted", lang)
-    except InvalidInput:
-        session.rollback()
-        return notice("invalid", "notice_invalid", lang)
-    except DomainError as exc:  # Conflict: the card stays as it is, the clicker is told why
-        session.rollback()
-        key = f"notice_{exc.code}"
-        return notice("refused", key if key in EXTRA_LABELS else "notice_refused", lang)
+    return _staff_click(
+        session, handler, track=track, user_id=user_id, params=params, now=now, lang=lang
+    )
