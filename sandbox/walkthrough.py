@@ -57,6 +57,8 @@ def walkthrough_banner(web_port: int, sandbox_port: int, ehr_port: int) -> str:
     inbox = f"{sandbox}/_sim/inbox?userid="
     app = f"http://127.0.0.1:{web_port}/app/"
     ehr = f"http://127.0.0.1:{ehr_port}"
+    # Steps 10 on (operations and the rest of the hiring loop) are built apart.
+    later = _after_the_ai_interview(sandbox, app, ehr, web_port)
     return f"""
 Walkthrough (ten minutes, any browser; docs/walkthrough.md has the details):
   1. Open the DingTalk inbox of HR owner 李娜 and find 张伟's score card (门店店员（夜班）):
@@ -90,6 +92,14 @@ Walkthrough (ten minutes, any browser; docs/walkthrough.md has the details):
      Press 通过 on it as 周杰 and as 吴华: 李娜 gets one 面试反馈汇总 card:
        {rounds_sweep_command()}
        {inbox}iv_zhoujie   {inbox}iv_wuhua   {inbox}hr_lina
+{later}  The HR side of the page: {app} -> pick 李娜 (hr_lina).
+"""
+
+
+def _after_the_ai_interview(sandbox: str, app: str, ehr: str, web_port: int) -> str:
+    """Steps 10 on: operations, digests, imports, the offer, insight, the check and onboarding."""
+    inbox = f"{sandbox}/_sim/inbox?userid="
+    return f"""\
   10. Operations, as the admin 陈刚 (admin_chengang): the 运维 page says what needs attention
      (queues and failed jobs, dead letters, held events, undeliverable cards, the pull, the
      outbox, the DingTalk token) with requeue / replay / retry; the same from the command line;
@@ -156,5 +166,4 @@ Walkthrough (ten minutes, any browser; docs/walkthrough.md has the details):
        {inbox}hr_sunli
        {app}#/onboarding
        {ehr}/_demo/hiring
-  The HR side of the page: {app} -> pick 李娜 (hr_lina).
 """
