@@ -139,6 +139,12 @@ def _after_the_ai_interview(sandbox: str, app: str, ehr: str, web_port: int) -> 
      instead: {sandbox}/_sim/approvals, then POST .../_sim/approvals/<id>/decide
      {{"result": "agree"}}. With OFFER_SIGNING=dingtalk_esign, 接受 opens the e-signature
      page instead; 签署 there, and the offer sweep accepts the offer: {sandbox}/_sim/esign)
+{_after_the_hire(app, inbox, ehr)}"""
+
+
+def _after_the_hire(app: str, inbox: str, ehr: str) -> str:
+    """Steps 14 on: the candidate's feedback, predictive validity, the check and onboarding."""
+    return f"""\
   14. Feedback the candidate can use: 王芳 (cand_02) reads 反馈与建议 under her score (her
      strength, what to work on with a suggestion, the fit with the position in words); 李娜
      previews exactly that, with the probation score once there is one; the admin 陈刚 edits
