@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from services.access.visibility import Viewer
@@ -136,21 +136,9 @@ def _would_offer(
     return {"amount": proposal.amount, "reason": proposal.reason}
 
 
-def dry_run_policy(
-    session: Session,
-    viewer: Viewer,
-    scope: str,
-    *,
-    days: int,
-    now: datetime,
-    defaults: PolicyConfig,
-    config: PolicyConfig | None = None,
-    limit: int = 200,
-) -> DryRun:
-    """What the policy of `scope` (or `config`) would have decided on the last `days` of scores."""
-    current = get_policy(session, viewer, scope, defaults=defaults)
-    policy = EffectivePolicy(scope, current.version, config or current.config)
-    stored = EffectivePolicy(scope, current.version, current.config)
+def _past_scores(scope: str, *, days: int, now: datetime) -> Select[Score, Application, str | None]:
+    """The visible scores of the last `days` in `scope`, newest first, with their application
+    and the candidate's education (a global scope: positions without a policy of their own)."""
     query = (
         select(Score, Application, Candidate.education)
         .join(Interview, Interview.id == Score.interview_id)
@@ -169,6 +157,25 @@ def dry_run_policy(
         query = query.where(Application.position_id.not_in(select(ScorePolicy.scope)))
     else:
         query = query.where(Application.position_id == scope)
+    return query
+
+
+def dry_run_policy(
+    session: Session,
+    viewer: Viewer,
+    scope: str,
+    *,
+    days: int,
+    now: datetime,
+    defaults: PolicyConfig,
+    config: PolicyConfig | None = None,
+    limit: int = 200,
+) -> DryRun:
+    """What the policy of `scope` (or `config`) would have decided on the last `days` of scores."""
+    current = get_policy(session, viewer, scope, defaults=defaults)
+    policy = EffectivePolicy(scope, current.version, config or current.config)
+    stored = EffectivePolicy(scope, current.version, current.config)
+    query = _past_scores(scope, days=days, now=now)
     result = DryRun(scope=scope, days=days)
     advances: dict[str, list[tuple[str | None, bool]]] = {"current": [], "draft": []}
     for score, application, education in session.execute(query).all():
