@@ -194,6 +194,20 @@ def _paired(hires: list[Hire], value: Any) -> tuple[list[float], list[float]]:
     return xs, ys
 
 
+def _by_dimension(scored: list[Hire], measure: str) -> dict[str, list[Hire]]:
+    """The hires with each dimension; `measure` must be `overall` or one of them."""
+    by_key: dict[str, list[Hire]] = defaultdict(list)
+    for hire in scored:
+        for key in hire.dimensions:
+            by_key[key].append(hire)
+    if measure != "overall" and measure not in by_key:
+        raise InvalidInput(
+            f"measure must be overall or a dimension of the hires' scores: {sorted(by_key)}",
+            code="unknown_measure",
+        )
+    return by_key
+
+
 def validity_report(
     hires: dict[str, Hire],
     *,
@@ -218,15 +232,7 @@ def validity_report(
             message,
             caveats=_CAVEATS["en" if lang == "en" else "zh"],
         )
-    by_key: dict[str, list[Hire]] = defaultdict(list)
-    for hire in scored:
-        for key in hire.dimensions:
-            by_key[key].append(hire)
-    if measure != "overall" and measure not in by_key:
-        raise InvalidInput(
-            f"measure must be overall or a dimension of the hires' scores: {sorted(by_key)}",
-            code="unknown_measure",
-        )
+    by_key = _by_dimension(scored, measure)
     dimensions = [
         DimensionValidity(
             key, labels.get(key, key), correlate(*_paired(group, lambda h, k=key: h.dimensions[k]))
